@@ -1,0 +1,49 @@
+/** Wires the background: the store, the first-run starter pack and the message router. */
+import { browser } from 'wxt/browser';
+import { z } from 'zod';
+import { isCallMessage } from '../messages';
+import { err, toAppError } from '../result';
+import { KnowledgeStore } from '../store/store';
+import { createHandlers, dispatch, type Handlers } from './router';
+import { ensureStarterPack } from './starter';
+
+interface Ready {
+  store: KnowledgeStore;
+  handlers: Handlers;
+}
+
+let ready: Promise<Ready> | null = null;
+
+/** Opens the store once per background lifetime (the service worker may sleep and wake many times). */
+function getReady(): Promise<Ready> {
+  ready ??= (async () => {
+    const store = await KnowledgeStore.open({
+      onBlocked: () => console.warn('Backstory: the store upgrade waits for another tab of the extension to close.'),
+    });
+    await ensureStarterPack(store);
+    return { store, handlers: createHandlers(store) };
+  })().catch((e) => {
+    ready = null; // let the next call try again
+    throw e;
+  });
+  return ready;
+}
+
+export function startBackground(): void {
+  // Extension CSP forbids eval: keep zod from probing `new Function` (a CSP error on every wake).
+  z.config({ jitless: true });
+  const env = { runtimeId: browser.runtime.id, extensionOrigin: browser.runtime.getURL('/') };
+  browser.runtime.onInstalled.addListener(() => {
+    getReady().catch((e) => console.error('Backstory: could not open the store', e));
+  });
+  browser.runtime.onStartup.addListener(() => {
+    getReady().catch((e) => console.error('Backstory: could not open the store', e));
+  });
+  browser.runtime.onMessage.addListener((message: unknown, sender) => {
+    if (!isCallMessage(message)) return undefined; // not ours: let other listeners answer
+    return getReady().then(
+      ({ handlers }) => dispatch(message, sender, { ...env, handlers }),
+      (e) => err(toAppError(e).code, `Backstory could not open its store: ${toAppError(e).message}`),
+    );
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The background's side of the message contract: who is calling, is the call allowed, is its input
+ * valid, and the handler's result or failure as a value.
+ */
+import { CALLS, isCallMessage, type CallName, type CallOutputs, type ParsedInput } from '../messages';
+import { err, ok, toAppError, type Result } from '../result';
+import type { KnowledgeStore } from '../store/store';
+import { exportPack, importPack, removePack } from '../store/packs';
+import { formatPath } from '../pack/validate';
+
+export type Handlers = { [K in CallName]: (input: ParsedInput<K>) => Promise<CallOutputs[K]> };
+
+/** The parts of `runtime.MessageSender` the router looks at. */
+export interface Sender {
+  id?: string;
+  url?: string;
+  tab?: unknown;
+}
+
+export interface RouterEnv {
+  /** This extension's id (`browser.runtime.id`). */
+  runtimeId: string;
+  /** This extension's origin with a trailing slash (`browser.runtime.getURL('/')`). */
+  extensionOrigin: string;
+  handlers: Handlers;
+}
+
+export type Role = 'extension' | 'page';
+
+/**
+ * Extension pages (popup, manager) run at the extension's own origin; a content script runs in a tab
+ * whose URL is the web page's. Anything not from this extension is nobody.
+ */
+export function senderRole(sender: Sender, env: Pick<RouterEnv, 'runtimeId' | 'extensionOrigin'>): Role | null {
+  if (sender.id !== env.runtimeId) return null;
+  if (typeof sender.url === 'string' && sender.url.startsWith(env.extensionOrigin)) return 'extension';
+  return sender.tab ? 'page' : null;
+}
+
+/** Handles one incoming message; returns undefined for messages that are not calls of this contract. */
+export async function dispatch(message: unknown, sender: Sender, env: RouterEnv): Promise<Result<unknown> | undefined> {
+  if (!isCallMessage(message)) return undefined;
+  const name = message.call;
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(CALLS, name))
+    return err('unknown-call', `Unknown call: ${String(name).slice(0, 100)}.`);
+  const spec = CALLS[name as CallName];
+  const role = senderRole(sender, env);
+  if (role === null) return err('forbidden', 'Calls are accepted only from this extension.');
+  if (spec.access === 'extension' && role !== 'extension')
+    return err('forbidden', `"${name}" can only be called from the extension's own pages.`);
+  const parsed = spec.input.safeParse(message.input ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+    return err('invalid-input', `Invalid input for "${name}": ${issues[0]!.path}: ${issues[0]!.message}.`, issues);
+  }
+  try {
+    const handler = env.handlers[name as CallName] as (input: unknown) => Promise<unknown>;
+    return ok(await handler(parsed.data));
+  } catch (e) {
+    return { ok: false, error: toAppError(e) };
+  }
+}
+
+/** The handlers, backed by the store. */
+export function createHandlers(store: KnowledgeStore): Handlers {
+  return {
+    'card.get': async ({ entityId }) => (await store.card(entityId)) ?? null,
+    'store.stats': () => store.stats(),
+    'entities.list': () => store.listEntities(),
+    'entities.byAlias': ({ text }) => store.findByAlias(text),
+    'entity.get': async ({ id }) => (await store.getEntity(id)) ?? null,
+    'entity.save': ({ id, entity }) => store.saveEntity(entity, id),
+    'entity.delete': async ({ id }) => (await store.deleteEntity(id), null),
+    'events.list': () => store.listEvents(),
+    'events.ofEntity': ({ entityId }) => store.eventsOf(entityId),
+    'event.save': ({ id, event }) => store.saveEvent(event, id),
+    'event.delete': async ({ id }) => (await store.deleteEvent(id), null),
+    'notes.recent': ({ limit }) => store.recentNotes(limit),
+    'notes.about': ({ id }) => store.notesAbout(id),
+    'note.save': ({ id, note }) => store.saveNote(note, id),
+    'note.delete': async ({ id }) => (await store.deleteNote(id), null),
+    'packs.list': () => store.listPacks(),
+    'pack.import': ({ text }) => importPack(store, text),
+    'pack.export': (options) => exportPack(store, options),
+    'pack.remove': ({ packId, deleteNotes }) => removePack(store, packId, { deleteNotes }),
+  };
+}

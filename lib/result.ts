@@ -1,0 +1,61 @@
+/**
+ * Results cross every boundary (runtime messages, store calls that can fail for reasons the user must
+ * see) as values, never as thrown exceptions: a thrown error does not survive structured cloning.
+ */
+export type Ok<T> = { ok: true; value: T };
+export type Err = { ok: false; error: AppError };
+export type Result<T> = Ok<T> | Err;
+
+/** What went wrong, in a form the UI can show as is (`message`) and code can branch on (`code`). */
+export interface AppError {
+  code: ErrorCode;
+  /** One plain sentence for the user. */
+  message: string;
+  /** Field paths and what is wrong with each, for validation errors. */
+  issues?: { path: string; message: string }[];
+}
+
+export type ErrorCode =
+  | 'invalid-input'
+  | 'invalid-pack'
+  | 'unsupported-version'
+  | 'not-found'
+  | 'forbidden'
+  | 'unknown-call'
+  | 'quota-exceeded'
+  | 'storage-failed'
+  | 'internal';
+
+export const ok = <T>(value: T): Ok<T> => ({ ok: true, value });
+export const err = (code: ErrorCode, message: string, issues?: AppError['issues']): Err => ({
+  ok: false,
+  error: issues ? { code, message, issues } : { code, message },
+});
+
+/** Thrown inside the extension origin when a failure already has its user-facing form. */
+export class AppFailure extends Error {
+  constructor(readonly error: AppError) {
+    super(error.message);
+    this.name = 'AppFailure';
+  }
+}
+
+/** Turns anything thrown into an AppError, keeping storage failures recognisable. */
+export function toAppError(e: unknown): AppError {
+  if (e instanceof AppFailure) return e.error;
+  const name = (e as { name?: unknown } | null)?.name;
+  if (name === 'QuotaExceededError') {
+    return {
+      code: 'quota-exceeded',
+      message: 'The browser refused to store more data (storage quota exceeded). Nothing was changed.',
+    };
+  }
+  const detail = e instanceof Error ? e.message : String(e);
+  if (typeof name === 'string' && /Error$/.test(name) && name !== 'Error' && name !== 'TypeError') {
+    return {
+      code: 'storage-failed',
+      message: `The store could not complete the change (${name}: ${detail}). Nothing was changed.`,
+    };
+  }
+  return { code: 'internal', message: `Something went wrong: ${detail}` };
+}

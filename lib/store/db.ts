@@ -1,0 +1,96 @@
+/**
+ * The IndexedDB schema of the knowledge store and its upgrade ladder. Opened only in the extension
+ * origin (background and extension pages): in a content script IndexedDB belongs to the web page.
+ */
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { EntityRecord, EventRecord, NoteRecord, PackRecord } from '../model';
+import { AppFailure } from '../result';
+
+export const DB_NAME = 'backstory';
+/** Bump when the schema changes, and add the step to MIGRATIONS and a fixture to tests/fixtures/db. */
+export const DB_VERSION = 1;
+
+export interface BackstorySchema extends DBSchema {
+  entities: {
+    key: string;
+    value: EntityRecord;
+    indexes: { aliasKeys: string; updatedAt: number; pack: string };
+  };
+  events: {
+    key: string;
+    value: EventRecord;
+    indexes: { entityIds: string; updatedAt: number; pack: string; date: string };
+  };
+  notes: {
+    key: string;
+    value: NoteRecord;
+    indexes: { aboutId: string; updatedAt: number };
+  };
+  packs: { key: string; value: PackRecord };
+  /** Device id, clock state, first-run flags. */
+  meta: { key: string; value: unknown };
+}
+
+export type Db = IDBPDatabase<BackstorySchema>;
+type UpgradeTx = IDBPTransaction<BackstorySchema, StoreNames<BackstorySchema>[], 'versionchange'>;
+
+/**
+ * One step per version: MIGRATIONS[n] takes a database at version n-1 to version n. Steps only ever
+ * get added; a shipped step never changes, because databases written by it exist on users' disks.
+ */
+export const MIGRATIONS: Record<number, (db: Db, tx: UpgradeTx) => void> = {
+  1: (db) => {
+    const entities = db.createObjectStore('entities', { keyPath: 'id' });
+    entities.createIndex('aliasKeys', 'aliasKeys', { multiEntry: true });
+    entities.createIndex('updatedAt', 'updatedAt');
+    entities.createIndex('pack', 'pack');
+    const events = db.createObjectStore('events', { keyPath: 'id' });
+    events.createIndex('entityIds', 'entityIds', { multiEntry: true });
+    events.createIndex('updatedAt', 'updatedAt');
+    events.createIndex('pack', 'pack');
+    events.createIndex('date', 'date');
+    const notes = db.createObjectStore('notes', { keyPath: 'id' });
+    notes.createIndex('aboutId', 'aboutId');
+    notes.createIndex('updatedAt', 'updatedAt');
+    db.createObjectStore('packs', { keyPath: 'id' });
+    db.createObjectStore('meta');
+  },
+};
+
+export interface OpenOptions {
+  name?: string;
+  /** Called when another context holds an older version open and blocks the upgrade. */
+  onBlocked?: () => void;
+}
+
+/** Opens (creating or upgrading as needed) the store's database. */
+export async function openDatabase({ name = DB_NAME, onBlocked }: OpenOptions = {}): Promise<Db> {
+  try {
+    const db = await openDB<BackstorySchema>(name, DB_VERSION, {
+      upgrade(db, oldVersion, newVersion, tx) {
+        for (let v = oldVersion + 1; v <= (newVersion ?? DB_VERSION); v++) {
+          const step = MIGRATIONS[v];
+          if (!step) throw new Error(`No migration to schema version ${v}`);
+          step(db, tx);
+        }
+      },
+      blocked() {
+        onBlocked?.();
+      },
+      blocking() {
+        // A newer version of the extension wants to upgrade: step aside rather than block it.
+        db.close();
+      },
+    });
+    return db;
+  } catch (e) {
+    const name_ = (e as { name?: string }).name;
+    if (name_ === 'VersionError')
+      throw new AppFailure({
+        code: 'storage-failed',
+        message:
+          'The knowledge store was written by a newer version of Backstory. Update the extension to open it; nothing was changed.',
+      });
+    throw e;
+  }
+}

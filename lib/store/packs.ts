@@ -1,0 +1,341 @@
+/**
+ * Pack import, export and removal. Import is one transaction (all or nothing) and idempotent:
+ * records get ids derived from (pack id, local id), so importing the same pack again updates them.
+ */
+import { packRecordId } from '../ids';
+import type {
+  EntityFields,
+  EntityRecord,
+  EventFields,
+  EventRecord,
+  NoteFields,
+  NoteRecord,
+  PackRecord,
+  RecordType,
+} from '../model';
+import {
+  PACK_FORMAT,
+  PACK_FORMAT_VERSION,
+  type PackDocument,
+  type PackEntity,
+  type PackEvent,
+  type PackInfo,
+  type PackNote,
+} from '../pack/schema';
+import { parsePack } from '../pack/validate';
+import { AppFailure } from '../result';
+import { entityRecord, eventRecord, FIELDS, nextRecord, noteRecord, tombstone, type Change } from './records';
+import type { KnowledgeStore, Tx } from './store';
+
+export interface ImportSummary {
+  pack: { id: string; title: string; version: string };
+  added: number;
+  updated: number;
+  unchanged: number;
+  /** Records of this pack that an earlier version had and this one no longer has. */
+  removed: number;
+}
+
+interface Planned {
+  id: string;
+  pack: string | null;
+  localId: string;
+}
+
+/** Store ids for every record of the document, computed before the transaction opens (hashing is async). */
+async function planIds(doc: PackDocument) {
+  const plan = async (
+    type: RecordType,
+    r: { id: string; uid?: string | undefined; origin?: string | null | undefined },
+  ) => {
+    const pack = r.origin === undefined ? doc.pack.id : r.origin;
+    const id = r.uid ?? (await packRecordId(pack ?? doc.pack.id, type, r.id));
+    return [r.id, { id, pack, localId: r.id }] as const;
+  };
+  return {
+    entity: new Map(await Promise.all((doc.entities ?? []).map((r) => plan('entity', r)))),
+    event: new Map(await Promise.all((doc.events ?? []).map((r) => plan('event', r)))),
+    note: new Map(await Promise.all((doc.notes ?? []).map((r) => plan('note', r)))),
+  };
+}
+
+function packRecord(info: PackInfo, prev: PackRecord | undefined, now: number): PackRecord {
+  return {
+    id: info.id,
+    title: info.title,
+    version: info.version,
+    description: info.description ?? '',
+    authors: info.authors ?? [],
+    license: info.license ?? null,
+    homepage: info.homepage ?? null,
+    installedAt: prev?.installedAt ?? now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Imports a pack (JSON text or parsed value). Throws an AppFailure with a user-readable message and
+ * field paths when the pack is invalid; then, as on any failure, the store is unchanged.
+ */
+export async function importPack(store: KnowledgeStore, input: unknown): Promise<ImportSummary> {
+  const parsed = parsePack(input);
+  if (!parsed.ok) throw new AppFailure(parsed.error);
+  const doc = parsed.value;
+  const ids = await planIds(doc);
+  // Validation guarantees a reference is a local id of this document or a global (UUID) id.
+  const resolve = (map: Map<string, Planned>, ref: string) => map.get(ref)?.id ?? ref;
+  const entityRef = (ref: string) => resolve(ids.entity, ref);
+  const summary: ImportSummary = {
+    pack: { id: doc.pack.id, title: doc.pack.title, version: doc.pack.version },
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+  };
+  const count = (c: Change) => void summary[c]++;
+
+  await store.write(async (tx, stamp, now) => {
+    const s = stamp();
+    const ownsRecords = [...ids.entity.values(), ...ids.event.values(), ...ids.note.values()].some(
+      (p) => p.pack === doc.pack.id,
+    );
+    const packs = tx.objectStore('packs');
+    if (ownsRecords || !doc.origins) await packs.put(packRecord(doc.pack, await packs.get(doc.pack.id), now));
+    for (const info of doc.origins ?? [])
+      if (!(await packs.get(info.id))) await packs.put(packRecord(info, undefined, now));
+
+    const entities = tx.objectStore('entities');
+    for (const e of doc.entities ?? []) {
+      const p = ids.entity.get(e.id)!;
+      const fields: EntityFields = {
+        name: e.name,
+        kind: e.kind,
+        aliases: dedupeAliases(e.aliases ?? []),
+        summary: e.summary ?? '',
+        links: (e.links ?? []).map((l) => ({ url: l.url, title: l.title ?? '' })),
+        tags: [...new Set(e.tags ?? [])],
+        related: (e.related ?? []).map((r) => ({ entity: entityRef(r.entity), label: r.label ?? '' })),
+      };
+      const { record, change } = nextRecord(await entities.get(p.id), fields, FIELDS.entity, origin(p), s, {
+        createdAt: now,
+        updatedAt: now,
+      });
+      count(change);
+      if (change !== 'unchanged') await entities.put(entityRecord(record));
+    }
+
+    const events = tx.objectStore('events');
+    for (const ev of doc.events ?? []) {
+      const p = ids.event.get(ev.id)!;
+      const fields: EventFields = {
+        title: ev.title,
+        date: ev.date,
+        endDate: ev.endDate ?? null,
+        place: ev.place !== undefined ? entityRef(ev.place) : null,
+        summary: ev.summary ?? '',
+        sources: (ev.sources ?? []).map((l) => ({ url: l.url, title: l.title ?? '' })),
+        entities: (ev.entities ?? []).map((l) => ({ entity: entityRef(l.entity), role: l.role ?? '' })),
+      };
+      const { record, change } = nextRecord(await events.get(p.id), fields, FIELDS.event, origin(p), s, {
+        createdAt: now,
+        updatedAt: now,
+      });
+      count(change);
+      if (change !== 'unchanged') await events.put(eventRecord(record));
+    }
+
+    const notes = tx.objectStore('notes');
+    for (const n of doc.notes ?? []) {
+      const p = ids.note.get(n.id)!;
+      const about =
+        'entity' in n.about
+          ? { type: 'entity' as const, id: entityRef(n.about.entity) }
+          : { type: 'event' as const, id: resolve(ids.event, n.about.event) };
+      const fields: NoteFields = {
+        about,
+        text: n.text,
+        page: n.page ? { url: n.page.url, title: n.page.title ?? '', quote: n.page.quote ?? '' } : null,
+      };
+      const created = n.created ? Date.parse(n.created) : now;
+      const updated = n.updated ? Date.parse(n.updated) : created;
+      const { record, change } = nextRecord(await notes.get(p.id), fields, FIELDS.note, origin(p), s, {
+        createdAt: created,
+        updatedAt: updated,
+      });
+      count(change);
+      if (change !== 'unchanged') await notes.put(noteRecord(record));
+    }
+
+    // A new version of a pack drops what it no longer contains (its entities and events only).
+    if (ownsRecords) {
+      const keep = new Set([...ids.entity.values(), ...ids.event.values()].map((p) => p.id));
+      for (const name of ['entities', 'events'] as const) {
+        const store_ = tx.objectStore(name);
+        for (const rec of await store_.index('pack').getAll(doc.pack.id)) {
+          if (!rec.deleted && !keep.has(rec.id)) {
+            await store_.put(tombstone(rec, s, now));
+            summary.removed++;
+          }
+        }
+      }
+    }
+  });
+  return summary;
+}
+
+const origin = (p: Planned) => ({ id: p.id, pack: p.pack, packLocalId: p.pack === null ? null : p.localId });
+
+function dedupeAliases(aliases: NonNullable<PackEntity['aliases']>): EntityFields['aliases'] {
+  const seen = new Set<string>();
+  const out: EntityFields['aliases'] = [];
+  for (const a of aliases) {
+    const alias = typeof a === 'string' ? { text: a, case: 'auto' as const } : { text: a.text, case: a.case ?? 'auto' };
+    const key = `${alias.case}\u0000${alias.text}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(alias);
+    }
+  }
+  return out;
+}
+
+export interface ExportOptions {
+  /** Export one pack; when absent, export the whole store (every pack and the user's own records). */
+  packId?: string;
+  /** Include the user's notes (always true for a whole-store export). */
+  includeNotes?: boolean;
+}
+
+/** Writes the store (or one pack of it) as a pack document that `importPack` reads back. */
+export async function exportPack(store: KnowledgeStore, options: ExportOptions = {}): Promise<PackDocument> {
+  const { packId } = options;
+  const packs = await store.listPacks();
+  let info: PackInfo;
+  if (packId) {
+    const p = packs.find((x) => x.id === packId);
+    if (!p) throw new AppFailure({ code: 'not-found', message: `There is no installed pack with id "${packId}".` });
+    info = infoOf(p);
+  } else {
+    info = {
+      id: 'backstory-export',
+      title: 'Backstory export',
+      version: new Date().toISOString().slice(0, 10),
+      description: 'Everything in one Backstory store: packs, own entities, events and notes.',
+    };
+  }
+  const inScope = (r: { pack: string | null }) => !packId || r.pack === packId;
+  const entities = (await store.listEntities()).filter(inScope);
+  const events = (await store.listEvents()).filter(inScope);
+  const includeNotes = !packId || options.includeNotes === true;
+  const notes = includeNotes ? (await store.db.getAll('notes')).filter((n) => !n.deleted && inScope(n)) : [];
+
+  // Local ids: the record's id in its pack, or its store id for the user's own.
+  const local = new Map<string, string>();
+  for (const r of [...entities, ...events, ...notes]) local.set(r.id, r.packLocalId ?? r.id);
+  const ref = (id: string) => local.get(id) ?? id;
+
+  const common = async (type: RecordType, r: EntityRecord | EventRecord | NoteRecord) => {
+    const derivable =
+      r.pack !== null && r.packLocalId !== null && (await packRecordId(r.pack, type, r.packLocalId)) === r.id;
+    const out: { id: string; uid?: string; origin?: string | null } = { id: ref(r.id) };
+    if (!derivable) out.uid = r.id;
+    if (r.pack !== info.id) out.origin = r.pack;
+    return out;
+  };
+
+  const doc: PackDocument = {
+    format: PACK_FORMAT,
+    formatVersion: PACK_FORMAT_VERSION,
+    pack: info,
+    entities: await Promise.all(
+      entities.map(async (e): Promise<PackEntity> => ({
+        ...(await common('entity', e)),
+        name: e.name,
+        kind: e.kind,
+        aliases: e.aliases.map((a) => (a.case === 'auto' ? a.text : { text: a.text, case: a.case })),
+        summary: e.summary,
+        links: e.links.map(linkOut),
+        tags: e.tags,
+        related: e.related.map((r) => ({ entity: ref(r.entity), label: r.label })),
+      })),
+    ),
+    events: await Promise.all(
+      events.map(async (ev): Promise<PackEvent> => ({
+        ...(await common('event', ev)),
+        title: ev.title,
+        date: ev.date,
+        ...(ev.endDate ? { endDate: ev.endDate } : {}),
+        ...(ev.place ? { place: ref(ev.place) } : {}),
+        summary: ev.summary,
+        sources: ev.sources.map(linkOut),
+        entities: ev.entities.map((l) => ({ entity: ref(l.entity), role: l.role })),
+      })),
+    ),
+  };
+  if (includeNotes) {
+    doc.notes = await Promise.all(
+      notes.map(async (n): Promise<PackNote> => ({
+        ...(await common('note', n)),
+        about: n.about.type === 'entity' ? { entity: ref(n.about.id) } : { event: ref(n.about.id) },
+        text: n.text,
+        created: new Date(n.createdAt).toISOString(),
+        updated: new Date(n.updatedAt).toISOString(),
+        ...(n.page ? { page: { url: n.page.url, title: n.page.title, quote: n.page.quote } } : {}),
+      })),
+    );
+  }
+  if (!packId) doc.origins = packs.map(infoOf);
+  return doc;
+}
+
+const linkOut = (l: { url: string; title: string }) => (l.title ? { url: l.url, title: l.title } : { url: l.url });
+
+function infoOf(p: PackRecord): PackInfo {
+  return {
+    id: p.id,
+    title: p.title,
+    version: p.version,
+    ...(p.description ? { description: p.description } : {}),
+    ...(p.authors.length ? { authors: p.authors } : {}),
+    license: p.license,
+    homepage: p.homepage,
+  };
+}
+
+/**
+ * Removes an installed pack: its entities and events become tombstones. The user's own notes about
+ * them are kept unless `deleteNotes` is set (they stay reachable from the manager).
+ */
+export async function removePack(
+  store: KnowledgeStore,
+  packId: string,
+  { deleteNotes = false } = {},
+): Promise<{ entities: number; events: number; notes: number }> {
+  const counts = { entities: 0, events: 0, notes: 0 };
+  await store.write(async (tx: Tx, stamp, now) => {
+    const packs = tx.objectStore('packs');
+    if (!(await packs.get(packId)))
+      throw new AppFailure({ code: 'not-found', message: `There is no installed pack with id "${packId}".` });
+    const s = stamp();
+    const removedIds = new Set<string>();
+    for (const name of ['entities', 'events'] as const) {
+      const os = tx.objectStore(name);
+      for (const rec of await os.index('pack').getAll(packId)) {
+        if (rec.deleted) continue;
+        removedIds.add(rec.id);
+        await os.put(tombstone(rec, s, now));
+        counts[name]++;
+      }
+    }
+    const notes = tx.objectStore('notes');
+    for (const n of await notes.getAll()) {
+      if (n.deleted) continue;
+      if (n.pack === packId || (deleteNotes && removedIds.has(n.aboutId))) {
+        await notes.put(tombstone(n, s, now));
+        counts.notes++;
+      }
+    }
+    await packs.delete(packId);
+  });
+  return counts;
+}

@@ -1,0 +1,314 @@
+/**
+ * The knowledge store: entities, events and notes in IndexedDB, with per-field clock stamps and
+ * tombstones for sync. Every write runs in one transaction together with the clock it advances, so a
+ * failed write leaves both the records and the clock as they were.
+ */
+import type { IDBPTransaction, StoreNames } from 'idb';
+import { HybridClock, type ClockState, type Hlc } from '../hlc';
+import { randomId } from '../ids';
+import { entityInput, eventInput, noteInput, type EntityInput, type EventInput, type NoteInput } from '../inputs';
+import {
+  comparePartialDates,
+  type EntityRecord,
+  type EntityFields,
+  type EventFields,
+  type EventRecord,
+  type NoteFields,
+  type NoteRecord,
+  type PackRecord,
+} from '../model';
+import { AppFailure } from '../result';
+import { foldKey } from '../text';
+import { openDatabase, type BackstorySchema, type Db, type OpenOptions } from './db';
+import { FIELDS, entityRecord, eventRecord, nextRecord, noteRecord, tombstone, type Change } from './records';
+import type { z } from 'zod';
+
+export type Tx = IDBPTransaction<BackstorySchema, StoreNames<BackstorySchema>[], 'readwrite'>;
+const RECORD_NAME = { entities: 'entity', events: 'event', notes: 'note' } as const;
+const ALL_STORES: StoreNames<BackstorySchema>[] = ['entities', 'events', 'notes', 'packs', 'meta'];
+
+/** Everything a hover card shows about one entity. */
+export interface CardData {
+  entity: EntityRecord;
+  pack: Pick<PackRecord, 'id' | 'title'> | null;
+  events: { event: EventRecord; role: string }[];
+  related: { id: string; name: string; kind: EntityRecord['kind']; label: string }[];
+  notes: NoteRecord[];
+}
+
+export interface StoreStats {
+  entities: number;
+  events: number;
+  notes: number;
+  packs: { id: string; title: string; version: string; entities: number; events: number }[];
+}
+
+function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => ({ path: i.path.join('.') || '(top level)', message: i.message }));
+  throw new AppFailure({
+    code: 'invalid-input',
+    message: `Not saved: ${issues[0]!.path}: ${issues[0]!.message}.`,
+    issues,
+  });
+}
+
+const live = <T extends { deleted: unknown }>(r: T | undefined): r is T => !!r && !r.deleted;
+
+export class KnowledgeStore {
+  private constructor(
+    readonly db: Db,
+    readonly device: string,
+    private clockState: ClockState,
+    private readonly now: () => number,
+  ) {}
+
+  /** Opens the store, creating the device id and clock on first use. */
+  static async open(options: OpenOptions & { now?: () => number } = {}): Promise<KnowledgeStore> {
+    const now = options.now ?? Date.now;
+    const db = await openDatabase(options);
+    const tx = db.transaction('meta', 'readwrite');
+    let device = (await tx.store.get('device')) as string | undefined;
+    if (!device) {
+      device = randomId().replace(/-/g, '').slice(0, 16);
+      await tx.store.put(device, 'device');
+    }
+    const clock = ((await tx.store.get('clock')) as ClockState | undefined) ?? { wall: 0, counter: 0 };
+    await tx.done;
+    return new KnowledgeStore(db, device, clock, now);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /**
+   * Runs `work` in one readwrite transaction over every store. `stamp()` hands out clock stamps; the
+   * clock's new state is saved in the same transaction and adopted only if it commits.
+   */
+  async write<T>(work: (tx: Tx, stamp: () => Hlc, now: number) => Promise<T>): Promise<T> {
+    const clock = new HybridClock(this.device, this.clockState, this.now);
+    const tx = this.db.transaction(ALL_STORES, 'readwrite');
+    const now = this.now();
+    try {
+      const result = await work(tx, () => clock.tick(), now);
+      await tx.objectStore('meta').put(clock.snapshot(), 'clock');
+      await tx.done;
+      this.clockState = clock.snapshot();
+      return result;
+    } catch (e) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished or aborted: nothing to undo.
+      }
+      await tx.done.catch(() => undefined);
+      throw e;
+    }
+  }
+
+  // ---- entities -------------------------------------------------------------------------------
+
+  async getEntity(id: string): Promise<EntityRecord | undefined> {
+    const r = await this.db.get('entities', id);
+    return live(r) ? r : undefined;
+  }
+
+  async listEntities(): Promise<EntityRecord[]> {
+    return (await this.db.getAll('entities')).filter(live);
+  }
+
+  /** Entities one of whose names folds to the same key as `text` (case-insensitively). */
+  async findByAlias(text: string): Promise<EntityRecord[]> {
+    return (await this.db.getAllFromIndex('entities', 'aliasKeys', foldKey(text))).filter(live);
+  }
+
+  /** Creates (no id) or updates an entity; returns the stored record. */
+  async saveEntity(input: EntityInput, id?: string): Promise<EntityRecord> {
+    const fields: EntityFields = validate(entityInput, input);
+    return this.write(async (tx, stamp, now) => {
+      const store = tx.objectStore('entities');
+      const prev = id ? await store.get(id) : undefined;
+      if (id && !live(prev)) throw notFound('entity', id);
+      const origin = { id: id ?? randomId(), pack: prev?.pack ?? null, packLocalId: prev?.packLocalId ?? null };
+      const { record, change } = nextRecord(prev, fields, FIELDS.entity, origin, stamp(), {
+        createdAt: now,
+        updatedAt: now,
+      });
+      const rec = entityRecord(record);
+      if (change !== 'unchanged') await store.put(rec);
+      return rec;
+    });
+  }
+
+  /** Deletes an entity (a tombstone). Its events and notes stay; they show it as deleted. */
+  async deleteEntity(id: string): Promise<void> {
+    await this.deleteRecord('entities', id);
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  async getEvent(id: string): Promise<EventRecord | undefined> {
+    const r = await this.db.get('events', id);
+    return live(r) ? r : undefined;
+  }
+
+  async listEvents(): Promise<EventRecord[]> {
+    return (await this.db.getAll('events')).filter(live).sort((a, b) => comparePartialDates(a.date, b.date));
+  }
+
+  /** Events linked to an entity (as participant or place), oldest first. */
+  async eventsOf(entityId: string): Promise<EventRecord[]> {
+    const list = (await this.db.getAllFromIndex('events', 'entityIds', entityId)).filter(live);
+    return list.sort((a, b) => comparePartialDates(a.date, b.date) || a.title.localeCompare(b.title));
+  }
+
+  async saveEvent(input: EventInput, id?: string): Promise<EventRecord> {
+    const fields: EventFields = validate(eventInput, input);
+    return this.write(async (tx, stamp, now) => {
+      const store = tx.objectStore('events');
+      const prev = id ? await store.get(id) : undefined;
+      if (id && !live(prev)) throw notFound('event', id);
+      const origin = { id: id ?? randomId(), pack: prev?.pack ?? null, packLocalId: prev?.packLocalId ?? null };
+      const { record, change } = nextRecord(prev, fields, FIELDS.event, origin, stamp(), {
+        createdAt: now,
+        updatedAt: now,
+      });
+      const rec = eventRecord(record);
+      if (change !== 'unchanged') await store.put(rec);
+      return rec;
+    });
+  }
+
+  async deleteEvent(id: string): Promise<void> {
+    await this.deleteRecord('events', id);
+  }
+
+  // ---- notes ----------------------------------------------------------------------------------
+
+  /** Notes about an entity or event, newest first. */
+  async notesAbout(id: string): Promise<NoteRecord[]> {
+    const list = (await this.db.getAllFromIndex('notes', 'aboutId', id)).filter(live);
+    return list.sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  /** The most recently written notes, newest first. */
+  async recentNotes(limit = 20): Promise<NoteRecord[]> {
+    const out: NoteRecord[] = [];
+    let cursor = await this.db.transaction('notes').store.index('updatedAt').openCursor(null, 'prev');
+    while (cursor && out.length < limit) {
+      if (live(cursor.value)) out.push(cursor.value);
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  async saveNote(input: NoteInput, id?: string): Promise<NoteRecord> {
+    const fields: NoteFields = validate(noteInput, input);
+    return this.write(async (tx, stamp, now) => {
+      const target =
+        fields.about.type === 'entity'
+          ? await tx.objectStore('entities').get(fields.about.id)
+          : await tx.objectStore('events').get(fields.about.id);
+      if (!live(target)) throw notFound(fields.about.type, fields.about.id);
+      const store = tx.objectStore('notes');
+      const prev = id ? await store.get(id) : undefined;
+      if (id && !live(prev)) throw notFound('note', id);
+      const origin = { id: id ?? randomId(), pack: prev?.pack ?? null, packLocalId: prev?.packLocalId ?? null };
+      const { record, change } = nextRecord(prev, fields, FIELDS.note, origin, stamp(), {
+        createdAt: now,
+        updatedAt: now,
+      });
+      const rec = noteRecord(record);
+      if (change !== 'unchanged') await store.put(rec);
+      return rec;
+    });
+  }
+
+  async deleteNote(id: string): Promise<void> {
+    await this.deleteRecord('notes', id);
+  }
+
+  // ---- reads for the UI -----------------------------------------------------------------------
+
+  /** What a hover card shows for an entity, or undefined when it does not exist (any more). */
+  async card(entityId: string): Promise<CardData | undefined> {
+    const entity = await this.getEntity(entityId);
+    if (!entity) return undefined;
+    const [events, notes, pack, relatedRecords] = await Promise.all([
+      this.eventsOf(entityId),
+      this.notesAbout(entityId),
+      entity.pack ? this.db.get('packs', entity.pack) : undefined,
+      Promise.all(entity.related.map((r) => this.getEntity(r.entity))),
+    ]);
+    return {
+      entity,
+      pack: pack ? { id: pack.id, title: pack.title } : null,
+      events: events.map((event) => ({
+        event,
+        role: event.entities.find((l) => l.entity === entityId)?.role ?? (event.place === entityId ? 'place' : ''),
+      })),
+      related: entity.related.flatMap((r, i) => {
+        const other = relatedRecords[i];
+        return other ? [{ id: other.id, name: other.name, kind: other.kind, label: r.label }] : [];
+      }),
+      notes,
+    };
+  }
+
+  async listPacks(): Promise<PackRecord[]> {
+    return this.db.getAll('packs');
+  }
+
+  async getPack(id: string): Promise<PackRecord | undefined> {
+    return this.db.get('packs', id);
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [entities, events, notes, packs] = await Promise.all([
+      this.listEntities(),
+      this.listEvents(),
+      this.db.getAll('notes'),
+      this.listPacks(),
+    ]);
+    const count = (list: { pack: string | null }[], id: string) => list.filter((r) => r.pack === id).length;
+    return {
+      entities: entities.length,
+      events: events.length,
+      notes: notes.filter(live).length,
+      packs: packs
+        .map((p) => ({
+          id: p.id,
+          title: p.title,
+          version: p.version,
+          entities: count(entities, p.id),
+          events: count(events, p.id),
+        }))
+        .sort((a, b) => a.title.localeCompare(b.title)),
+    };
+  }
+
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    return (await this.db.get('meta', key)) as T | undefined;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.db.put('meta', value, key);
+  }
+
+  private async deleteRecord(name: 'entities' | 'events' | 'notes', id: string): Promise<void> {
+    await this.write(async (tx, stamp, now) => {
+      const store = tx.objectStore(name);
+      const prev = await store.get(id);
+      if (!live(prev)) throw notFound(RECORD_NAME[name], id);
+      await store.put(tombstone(prev, stamp(), now));
+    });
+  }
+}
+
+export type { Change };
+
+function notFound(what: string, id: string): AppFailure {
+  return new AppFailure({ code: 'not-found', message: `That ${what} does not exist (any more): ${id}.` });
+}
