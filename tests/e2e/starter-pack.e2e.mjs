@@ -15,7 +15,7 @@ import {
   launchChromium,
   launchFirefox,
   waitFor,
-} from './browsers.mjs';
+} from '../../scripts/browsers.mjs';
 
 const PACK_ID = 'iraq-syria-2019-2020';
 const PACK_TITLE = 'Iraq and Syria, 2019-2020';

@@ -1,5 +1,5 @@
 /**
- * Helpers for end-to-end tests in real browsers: Debian's Chromium through playwright-core and
+ * Helpers for real browsers (end-to-end tests and `npm start`): Debian's Chromium through playwright-core and
  * Debian's firefox-esr through puppeteer-core (WebDriver BiDi). See /work/shared/docs/toolchain.md.
  * Plain ESM so `node --test` runs it without a build step.
  */
@@ -64,10 +64,11 @@ export async function waitFor(check, { timeout = 15_000, interval = 100, what = 
 /**
  * Launches Chromium with the unpacked extension in a fresh temporary profile.
  * @param {string} [extDir] the built extension (default .output/chrome-mv3)
+ * @param {{ headless?: boolean }} [options] headed needs a display (npm start uses it when there is one)
  * @returns {Promise<{ context: import('playwright-core').BrowserContext, extensionId: string,
  *   serviceWorker: import('playwright-core').Worker, close: () => Promise<void> }>}
  */
-export async function launchChromium(extDir = CHROME_EXT_DIR) {
+export async function launchChromium(extDir = CHROME_EXT_DIR, { headless = true } = {}) {
   const { chromium } = await import('playwright-core');
   const dir = resolve(extDir);
   const profile = mkdtempSync(join(tmpdir(), 'backstory-chromium-'));
@@ -75,7 +76,8 @@ export async function launchChromium(extDir = CHROME_EXT_DIR) {
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
-      headless: true,
+      headless,
+      viewport: headless ? { width: 1280, height: 900 } : null,
       args: [
         `--disable-extensions-except=${dir}`,
         `--load-extension=${dir}`,
