@@ -2,7 +2,7 @@
  * Hybrid logical clock timestamps, encoded as fixed-width strings that sort in causal-then-device
  * order with a plain string comparison: `wall(11 base-36 digits)-counter(5 base-36 digits)-device`.
  *
- * Every field of every record carries the stamp of its last write (see `Stamped` in model.ts), which
+ * Every field of every record carries the stamp of its last write (see `Stamps` in model.ts), which
  * is what the sync merge (a later issue) compares. The encoding is fixed here so that stored stamps
  * never need rewriting.
  */

@@ -93,6 +93,8 @@ export type Stamps<F> = { [K in keyof F]: Hlc };
 export interface Tombstone<F> {
   at: Hlc;
   seen: Stamps<F>;
+  /** Who deleted it: the user, or the removal of its pack (a pack re-installed brings only these back). */
+  by: 'user' | 'pack';
 }
 
 /** What every stored record has besides its fields. */
@@ -104,6 +106,11 @@ export interface RecordMeta<F> {
   /** The record's id inside its pack (for export), null for the user's own. */
   packLocalId: string | null;
   stamps: Stamps<F>;
+  /**
+   * For pack records: the stamp each field got from the last pack import that set it. A field whose
+   * stamp differs was edited by the user since, and a later version of the pack leaves it alone.
+   */
+  imported: Partial<Stamps<F>> | null;
   deleted: Tombstone<F> | null;
   /** Epoch ms of the first and the latest local write (indexes; not merged). */
   createdAt: number;

@@ -33,7 +33,7 @@ const origin = z
 export const httpUrl = z
   .string({ error: 'expected a string' })
   .max(2048, 'expected at most 2048 characters')
-  .regex(/^https?:\/\/[^\s/$.?#][^\s]*$/i, 'expected an http:// or https:// URL');
+  .regex(/^https?:\/\/[^\s/$.?#][^\s]*$/, 'expected an http:// or https:// URL');
 
 const link = z.strictObject({ url: httpUrl, title: text(500).optional() });
 

@@ -7,8 +7,8 @@ import { err, ok, type AppError, type Result } from '../result';
 import { UUID_RE } from '../ids';
 import { PACK_FORMAT, PACK_FORMAT_VERSION, packSchema, type PackDocument } from './schema';
 
-/** Larger files are refused before parsing: no real pack comes near it, and parsing it would stall. */
-export const MAX_PACK_BYTES = 64 * 1024 * 1024;
+/** Longer texts (in UTF-16 characters) are refused before parsing: no real pack comes near it. */
+export const MAX_PACK_CHARS = 64 * 1024 * 1024;
 const MAX_ISSUES_SHOWN = 20;
 
 type Issue = NonNullable<AppError['issues']>[number];
@@ -85,6 +85,16 @@ function crossCheck(doc: PackDocument): Issue[] {
   const entityIds = idsOf(doc.entities, 'entities');
   const eventIds = idsOf(doc.events, 'events');
   idsOf(doc.notes, 'notes');
+  // Global ids must be unique too, or one record would silently overwrite another.
+  const uids = new Map<string, string>();
+  for (const name of ['entities', 'events', 'notes'] as const) {
+    (doc[name] ?? []).forEach((r, i) => {
+      if (r.uid === undefined) return;
+      const first = uids.get(r.uid);
+      if (first) issues.push({ path: `${name}[${i}].uid`, message: `duplicate uid "${r.uid}" (also ${first})` });
+      else uids.set(r.uid, `${name}[${i}]`);
+    });
+  }
   const resolves = (ids: Set<string>, ref: string) => ids.has(ref) || UUID_RE.test(ref);
   const checkRef = (ids: Set<string>, ref: string, path: string, what: string) => {
     if (!resolves(ids, ref)) issues.push({ path, message: `unknown ${what} id "${ref}" (not in this pack)` });
@@ -109,10 +119,10 @@ function crossCheck(doc: PackDocument): Issue[] {
 export function parsePack(input: unknown): Result<PackDocument> {
   let data = input;
   if (typeof input === 'string') {
-    if (input.length > MAX_PACK_BYTES)
+    if (input.length > MAX_PACK_CHARS)
       return err(
         'invalid-pack',
-        `This file is too large to be a pack (over ${MAX_PACK_BYTES / 1024 / 1024} MB). Nothing was imported.`,
+        `This file is too large to be a pack (over ${MAX_PACK_CHARS / 1024 / 1024} MB). Nothing was imported.`,
       );
     try {
       data = JSON.parse(input);

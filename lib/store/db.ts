@@ -61,10 +61,12 @@ export interface OpenOptions {
   name?: string;
   /** Called when another context holds an older version open and blocks the upgrade. */
   onBlocked?: () => void;
+  /** Called when the connection closed under us (a newer version upgrades, or the browser closed it). */
+  onClosed?: () => void;
 }
 
 /** Opens (creating or upgrading as needed) the store's database. */
-export async function openDatabase({ name = DB_NAME, onBlocked }: OpenOptions = {}): Promise<Db> {
+export async function openDatabase({ name = DB_NAME, onBlocked, onClosed }: OpenOptions = {}): Promise<Db> {
   try {
     const db = await openDB<BackstorySchema>(name, DB_VERSION, {
       upgrade(db, oldVersion, newVersion, tx) {
@@ -80,6 +82,10 @@ export async function openDatabase({ name = DB_NAME, onBlocked }: OpenOptions = 
       blocking() {
         // A newer version of the extension wants to upgrade: step aside rather than block it.
         db.close();
+        onClosed?.();
+      },
+      terminated() {
+        onClosed?.();
       },
     });
     return db;

@@ -34,6 +34,8 @@ export interface ImportSummary {
   unchanged: number;
   /** Records of this pack that an earlier version had and this one no longer has. */
   removed: number;
+  /** Records where the user's own edits or deletes were kept over the pack's version. */
+  keptEdits: number;
 }
 
 interface Planned {
@@ -91,18 +93,27 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
     updated: 0,
     unchanged: 0,
     removed: 0,
+    keptEdits: 0,
   };
-  const count = (c: Change) => void summary[c]++;
+  const count = ({ change, kept }: { change: Change; kept: boolean }) => {
+    summary[change]++;
+    if (kept) summary.keptEdits++;
+  };
+  // A plain pack is the whole of that pack: what it no longer contains is retired. A whole-store
+  // export (it lists `origins`) is a collection of several packs' records and retires nothing.
+  const isWholePack = !doc.origins;
 
   await store.write(async (tx, stamp, now) => {
     const s = stamp();
-    const ownsRecords = [...ids.entity.values(), ...ids.event.values(), ...ids.note.values()].some(
-      (p) => p.pack === doc.pack.id,
-    );
     const packs = tx.objectStore('packs');
-    if (ownsRecords || !doc.origins) await packs.put(packRecord(doc.pack, await packs.get(doc.pack.id), now));
-    for (const info of doc.origins ?? [])
-      if (!(await packs.get(info.id))) await packs.put(packRecord(info, undefined, now));
+    // Register every pack a record of this document comes from, so none is left without its pack.
+    const used = new Set([...ids.entity.values(), ...ids.event.values(), ...ids.note.values()].map((p) => p.pack));
+    if (isWholePack || used.has(doc.pack.id)) await packs.put(packRecord(doc.pack, await packs.get(doc.pack.id), now));
+    for (const packId of used) {
+      if (packId === null || packId === doc.pack.id || (await packs.get(packId))) continue;
+      const info = doc.origins?.find((o) => o.id === packId) ?? { id: packId, title: packId, version: '' };
+      await packs.put(packRecord(info, undefined, now));
+    }
 
     const entities = tx.objectStore('entities');
     for (const e of doc.entities ?? []) {
@@ -116,12 +127,9 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
         tags: [...new Set(e.tags ?? [])],
         related: (e.related ?? []).map((r) => ({ entity: entityRef(r.entity), label: r.label ?? '' })),
       };
-      const { record, change } = nextRecord(await entities.get(p.id), fields, FIELDS.entity, origin(p), s, {
-        createdAt: now,
-        updatedAt: now,
-      });
-      count(change);
-      if (change !== 'unchanged') await entities.put(entityRecord(record));
+      const next = nextRecord(await entities.get(p.id), fields, FIELDS.entity, origin(p), s, times(now), 'import');
+      count(next);
+      if (next.change !== 'unchanged') await entities.put(entityRecord(next.record));
     }
 
     const events = tx.objectStore('events');
@@ -136,12 +144,9 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
         sources: (ev.sources ?? []).map((l) => ({ url: l.url, title: l.title ?? '' })),
         entities: (ev.entities ?? []).map((l) => ({ entity: entityRef(l.entity), role: l.role ?? '' })),
       };
-      const { record, change } = nextRecord(await events.get(p.id), fields, FIELDS.event, origin(p), s, {
-        createdAt: now,
-        updatedAt: now,
-      });
-      count(change);
-      if (change !== 'unchanged') await events.put(eventRecord(record));
+      const next = nextRecord(await events.get(p.id), fields, FIELDS.event, origin(p), s, times(now), 'import');
+      count(next);
+      if (next.change !== 'unchanged') await events.put(eventRecord(next.record));
     }
 
     const notes = tx.objectStore('notes');
@@ -158,22 +163,27 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
       };
       const created = n.created ? Date.parse(n.created) : now;
       const updated = n.updated ? Date.parse(n.updated) : created;
-      const { record, change } = nextRecord(await notes.get(p.id), fields, FIELDS.note, origin(p), s, {
-        createdAt: created,
-        updatedAt: updated,
-      });
-      count(change);
-      if (change !== 'unchanged') await notes.put(noteRecord(record));
+      const next = nextRecord(
+        await notes.get(p.id),
+        fields,
+        FIELDS.note,
+        origin(p),
+        s,
+        { createdAt: created, updatedAt: updated },
+        'import',
+      );
+      count(next);
+      if (next.change !== 'unchanged') await notes.put(noteRecord(next.record));
     }
 
     // A new version of a pack drops what it no longer contains (its entities and events only).
-    if (ownsRecords) {
+    if (isWholePack) {
       const keep = new Set([...ids.entity.values(), ...ids.event.values()].map((p) => p.id));
       for (const name of ['entities', 'events'] as const) {
         const store_ = tx.objectStore(name);
         for (const rec of await store_.index('pack').getAll(doc.pack.id)) {
           if (!rec.deleted && !keep.has(rec.id)) {
-            await store_.put(tombstone(rec, s, now));
+            await store_.put(tombstone(rec, s, now, 'pack'));
             summary.removed++;
           }
         }
@@ -183,6 +193,7 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
   return summary;
 }
 
+const times = (now: number) => ({ createdAt: now, updatedAt: now });
 const origin = (p: Planned) => ({ id: p.id, pack: p.pack, packLocalId: p.pack === null ? null : p.localId });
 
 function dedupeAliases(aliases: NonNullable<PackEntity['aliases']>): EntityFields['aliases'] {
@@ -202,7 +213,7 @@ function dedupeAliases(aliases: NonNullable<PackEntity['aliases']>): EntityField
 export interface ExportOptions {
   /** Export one pack; when absent, export the whole store (every pack and the user's own records). */
   packId?: string;
-  /** Include the user's notes (always true for a whole-store export). */
+  /** With a pack: also export the notes about its records, the user's own included (always on for a whole-store export). */
   includeNotes?: boolean;
 }
 
@@ -227,16 +238,31 @@ export async function exportPack(store: KnowledgeStore, options: ExportOptions =
   const entities = (await store.listEntities()).filter(inScope);
   const events = (await store.listEvents()).filter(inScope);
   const includeNotes = !packId || options.includeNotes === true;
-  const notes = includeNotes ? (await store.db.getAll('notes')).filter((n) => !n.deleted && inScope(n)) : [];
+  const exported = new Set([...entities, ...events].map((r) => r.id));
+  const notes = includeNotes
+    ? (await store.db.getAll('notes')).filter((n) => !n.deleted && (inScope(n) || exported.has(n.aboutId)))
+    : [];
 
-  // Local ids: the record's id in its pack, or its store id for the user's own.
+  // Local ids: the record's id in its pack, or its store id for the user's own (and wherever two
+  // packs of a whole-store export used the same local id).
   const local = new Map<string, string>();
-  for (const r of [...entities, ...events, ...notes]) local.set(r.id, r.packLocalId ?? r.id);
+  for (const list of [entities, events, notes]) {
+    const taken = new Set<string>();
+    for (const r of list) {
+      const wanted = r.packLocalId ?? r.id;
+      const id = taken.has(wanted) ? r.id : wanted;
+      taken.add(id);
+      local.set(r.id, id);
+    }
+  }
   const ref = (id: string) => local.get(id) ?? id;
 
   const common = async (type: RecordType, r: EntityRecord | EventRecord | NoteRecord) => {
     const derivable =
-      r.pack !== null && r.packLocalId !== null && (await packRecordId(r.pack, type, r.packLocalId)) === r.id;
+      r.pack !== null &&
+      r.packLocalId !== null &&
+      local.get(r.id) === r.packLocalId &&
+      (await packRecordId(r.pack, type, r.packLocalId)) === r.id;
     const out: { id: string; uid?: string; origin?: string | null } = { id: ref(r.id) };
     if (!derivable) out.uid = r.id;
     if (r.pack !== info.id) out.origin = r.pack;
@@ -321,9 +347,9 @@ export async function removePack(
     for (const name of ['entities', 'events'] as const) {
       const os = tx.objectStore(name);
       for (const rec of await os.index('pack').getAll(packId)) {
-        if (rec.deleted) continue;
         removedIds.add(rec.id);
-        await os.put(tombstone(rec, s, now));
+        if (rec.deleted) continue;
+        await os.put(tombstone(rec, s, now, 'pack'));
         counts[name]++;
       }
     }
@@ -331,7 +357,7 @@ export async function removePack(
     for (const n of await notes.getAll()) {
       if (n.deleted) continue;
       if (n.pack === packId || (deleteNotes && removedIds.has(n.aboutId))) {
-        await notes.put(tombstone(n, s, now));
+        await notes.put(tombstone(n, s, now, n.pack === packId ? 'pack' : 'user'));
         counts.notes++;
       }
     }

@@ -29,6 +29,10 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * The next version of a record: fields whose value changed get the new stamp, the others keep
  * theirs (so a later merge sees exactly which fields this write touched). Writing to a tombstone
  * brings the record back.
+ *
+ * An `import` (a pack being installed or updated) differs in two ways: it leaves alone the fields the
+ * user edited since the pack last set them, and it does not bring back what the user deleted. Either
+ * way the user's change is kept, and `kept` says so.
  */
 export function nextRecord<F extends object>(
   prev: (F & RecordMeta<F>) | undefined,
@@ -37,35 +41,59 @@ export function nextRecord<F extends object>(
   origin: Origin,
   stamp: Hlc,
   times: { createdAt: number; updatedAt: number },
-): { record: F & RecordMeta<F>; change: Change } {
+  mode: 'edit' | 'import' = 'edit',
+): { record: F & RecordMeta<F>; change: Change; kept: boolean } {
+  if (mode === 'import' && prev?.deleted?.by === 'user') return { record: prev, change: 'unchanged', kept: true };
   const live = prev && !prev.deleted ? prev : undefined;
   const stamps = {} as Stamps<F>;
+  const imported: Partial<Stamps<F>> | null =
+    mode === 'import' ? { ...(live?.imported ?? {}) } : (live?.imported ?? null);
   let changed = !live || live.pack !== origin.pack || live.packLocalId !== origin.packLocalId;
+  let kept = false;
+  const out = {} as F;
   for (const name of names) {
-    if (live && same(live[name], fields[name])) stamps[name] = live.stamps[name];
-    else {
+    const editedByUser =
+      mode === 'import' &&
+      live?.imported &&
+      live.stamps[name] !== live.imported[name] &&
+      !same(live[name], fields[name]);
+    if (editedByUser) {
+      out[name] = live[name];
+      stamps[name] = live.stamps[name];
+      kept = true;
+    } else if (live && same(live[name], fields[name])) {
+      out[name] = live[name];
+      stamps[name] = live.stamps[name];
+    } else {
+      out[name] = fields[name];
       stamps[name] = stamp;
+      if (mode === 'import') imported![name] = stamp; // an edit leaves `imported` as it was
       changed = true;
     }
   }
-  if (!changed && live) return { record: live, change: 'unchanged' };
-  const picked = Object.fromEntries(names.map((n) => [n, fields[n]])) as F;
+  if (!changed && live) return { record: live, change: 'unchanged', kept };
   const record = {
-    ...picked,
+    ...out,
     id: origin.id,
     pack: origin.pack,
     packLocalId: origin.packLocalId,
     stamps,
+    imported,
     deleted: null,
     createdAt: prev?.createdAt ?? times.createdAt,
     updatedAt: times.updatedAt,
   } as F & RecordMeta<F>;
-  return { record, change: live ? 'updated' : 'added' };
+  return { record, change: live ? 'updated' : 'added', kept };
 }
 
 /** The tombstone of a record: content kept (undo, resurrection), `seen` records what was deleted. */
-export function tombstone<R extends RecordMeta<object>>(rec: R, stamp: Hlc, now: number): R {
-  return { ...rec, deleted: { at: stamp, seen: { ...rec.stamps } }, updatedAt: now };
+export function tombstone<R extends RecordMeta<object>>(
+  rec: R,
+  stamp: Hlc,
+  now: number,
+  by: 'user' | 'pack' = 'user',
+): R {
+  return { ...rec, deleted: { at: stamp, seen: { ...rec.stamps }, by }, updatedAt: now };
 }
 
 const unique = <T>(xs: T[]) => [...new Set(xs)];

@@ -19,6 +19,7 @@ import {
 } from '../model';
 import { AppFailure } from '../result';
 import { foldKey } from '../text';
+import { formatPath } from '../pack/validate';
 import { openDatabase, type BackstorySchema, type Db, type OpenOptions } from './db';
 import { FIELDS, entityRecord, eventRecord, nextRecord, noteRecord, tombstone, type Change } from './records';
 import type { z } from 'zod';
@@ -46,7 +47,7 @@ export interface StoreStats {
 function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: i.path.join('.') || '(top level)', message: i.message }));
+  const issues = r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
   throw new AppFailure({
     code: 'invalid-input',
     message: `Not saved: ${issues[0]!.path}: ${issues[0]!.message}.`,
@@ -93,7 +94,10 @@ export class KnowledgeStore {
     const now = this.now();
     try {
       const result = await work(tx, () => clock.tick(), now);
-      await tx.objectStore('meta').put(clock.snapshot(), 'clock');
+      const meta = tx.objectStore('meta');
+      await meta.put(clock.snapshot(), 'clock');
+      // A counter of committed writes: caches derived from the store (the dictionary) compare it.
+      await meta.put((((await meta.get('revision')) as number | undefined) ?? 0) + 1, 'revision');
       await tx.done;
       this.clockState = clock.snapshot();
       return result;
@@ -287,6 +291,11 @@ export class KnowledgeStore {
         }))
         .sort((a, b) => a.title.localeCompare(b.title)),
     };
+  }
+
+  /** The number of writes committed so far (changes whenever any record changes). */
+  async revision(): Promise<number> {
+    return ((await this.db.get('meta', 'revision')) as number | undefined) ?? 0;
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {

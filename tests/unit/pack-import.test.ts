@@ -10,10 +10,11 @@ async function content(store: Awaited<ReturnType<typeof freshStore>>['store']) {
   const strip = <T extends object>(r: T) => {
     const {
       stamps: _s,
+      imported: _i,
       createdAt: _c,
       updatedAt: _u,
       ...rest
-    } = r as T & { stamps: unknown; createdAt: unknown; updatedAt: unknown };
+    } = r as T & { stamps: unknown; imported: unknown; createdAt: unknown; updatedAt: unknown };
     return rest;
   };
   const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
@@ -198,5 +199,69 @@ describe('pack removal', () => {
     await store.saveNote({ about: { type: 'entity', id: town!.id }, text: 'my note' });
     expect(await removePack(store, 'test-pack', { deleteNotes: true })).toEqual({ entities: 3, events: 2, notes: 2 });
     expect(await store.recentNotes()).toEqual([]);
+  });
+});
+
+describe('pack updates and the user’s own changes', () => {
+  it('keeps fields the user edited and records the user deleted when the pack is imported again', async () => {
+    const { store } = await freshStore();
+    await importPack(store, samplePack());
+    const [town] = await store.findByAlias('Albukamal');
+    await store.saveEntity({ ...town!, summary: 'My own summary.' }, town!.id);
+    const [kh] = await store.findByAlias('KH');
+    await store.deleteEntity(kh!.id);
+
+    const v2 = clone(samplePack());
+    v2.pack.version = '2.0.0';
+    v2.entities![0]!.summary = 'The pack’s new summary.';
+    v2.entities![0]!.tags = ['syria', 'border'];
+    const summary = await importPack(store, v2);
+
+    const after = await store.getEntity(town!.id);
+    expect(after?.summary).toBe('My own summary.'); // the user's edit wins
+    expect(after?.tags).toEqual(['syria', 'border']); // a field the user left alone follows the pack
+    expect(await store.getEntity(kh!.id)).toBeUndefined(); // the user's delete is respected
+    expect(summary.keptEdits).toBe(2);
+  });
+
+  it('exports a whole store whose packs share local ids, and imports it back', async () => {
+    const { store } = await freshStore();
+    await importPack(store, samplePack());
+    const other = clone(samplePack());
+    other.pack = { id: 'other-pack', title: 'Other', version: '1' };
+    other.entities![0]!.name = 'Abu Kamal (other pack)';
+    await importPack(store, other);
+    const doc = await exportPack(store);
+    const { store: copy } = await freshStore();
+    await importPack(copy, JSON.stringify(doc));
+    expect((await copy.listEntities()).map((e) => e.name).sort()).toEqual(
+      (await store.listEntities()).map((e) => e.name).sort(),
+    );
+    expect((await copy.listPacks()).map((p) => p.id).sort()).toEqual(['other-pack', 'test-pack']);
+  });
+
+  it('exports the user’s notes about a pack’s records with that pack when asked', async () => {
+    const { store } = await freshStore();
+    await importPack(store, samplePack());
+    const [town] = await store.findByAlias('Albukamal');
+    await store.saveNote({ about: { type: 'entity', id: town!.id }, text: 'mine' });
+    const withNotes = await exportPack(store, { packId: 'test-pack', includeNotes: true });
+    expect(withNotes.notes?.map((n) => [n.text, n.origin])).toEqual(
+      expect.arrayContaining([
+        ['mine', null],
+        ['Check SOHR figures.', undefined],
+      ]),
+    );
+    expect((await exportPack(store, { packId: 'test-pack' })).notes).toBeUndefined();
+  });
+
+  it('refuses two records with the same global id', async () => {
+    const { store } = await freshStore();
+    const pack = clone(samplePack());
+    pack.entities![0]!.uid = '0b3f6c1e-8d4a-8f00-9a1b-2c3d4e5f6a7b';
+    pack.entities![1]!.uid = '0b3f6c1e-8d4a-8f00-9a1b-2c3d4e5f6a7b';
+    await expect(importPack(store, pack)).rejects.toMatchObject({
+      error: { issues: [expect.objectContaining({ path: 'entities[1].uid' })] },
+    });
   });
 });
