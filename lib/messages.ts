@@ -1,60 +1,59 @@
 /**
  * The one contract between content scripts, extension pages and the background. Every call is named
- * here with who may make it, the shape of its input (validated by the background) and its result.
+ * here with who may make it, its input (validated in the background, see lib/background/calls.ts) and
+ * its result.
  * Results come back as values (`Result`), never as exceptions thrown across the boundary.
  */
-import { z } from 'zod';
-import { entityInput, eventInput, noteInput } from './inputs';
-import type { EntityRecord, EventRecord, NoteRecord, PackRecord } from './model';
+import type { z } from 'zod';
+import type { CALL_INPUTS } from './background/calls';
+import type { EntityKind, EntityRecord, EventRecord, NoteRecord, PackRecord } from './model';
 import type { CardData, StoreStats } from './store/store';
 import type { ImportSummary } from './store/packs';
 import type { PackDocument } from './pack/schema';
+import type { MatchReply, ScanStats } from './content/scanner';
 
-const id = z.string().min(1).max(200);
+/** Most text one `page.match` call may carry. */
+export const MAX_MATCH_CHARS = 8_000_000;
 
 /** Who may make a call: `page` = content scripts and extension pages; `extension` = extension pages only. */
 export type Access = 'page' | 'extension';
 
-export const CALLS = {
-  // Reads a content script needs to show a card.
-  'card.get': { access: 'page', input: z.strictObject({ entityId: id }) },
-
+/**
+ * Every call of the contract and who may make it. Inputs are validated in the background by the
+ * schema of the same name in lib/background/calls.ts; outputs are listed in `CallOutputs` below.
+ */
+export const CALL_ACCESS = {
+  // What a content script needs: matching its page's text, and card data.
+  'page.match': 'page',
+  'card.get': 'page',
   // Everything else: extension pages (popup, manager) only.
-  'store.stats': { access: 'extension', input: z.strictObject({}) },
-  'entities.list': { access: 'extension', input: z.strictObject({}) },
-  'entities.byAlias': { access: 'extension', input: z.strictObject({ text: z.string().min(1).max(300) }) },
-  'entity.get': { access: 'extension', input: z.strictObject({ id }) },
-  'entity.save': { access: 'extension', input: z.strictObject({ id: id.optional(), entity: entityInput }) },
-  'entity.delete': { access: 'extension', input: z.strictObject({ id }) },
-  'events.list': { access: 'extension', input: z.strictObject({}) },
-  'events.ofEntity': { access: 'extension', input: z.strictObject({ entityId: id }) },
-  'event.save': { access: 'extension', input: z.strictObject({ id: id.optional(), event: eventInput }) },
-  'event.delete': { access: 'extension', input: z.strictObject({ id }) },
-  'notes.recent': {
-    access: 'extension',
-    input: z.strictObject({ limit: z.number().int().min(1).max(500).default(20) }),
-  },
-  'notes.about': { access: 'extension', input: z.strictObject({ id }) },
-  'note.save': { access: 'extension', input: z.strictObject({ id: id.optional(), note: noteInput }) },
-  'note.delete': { access: 'extension', input: z.strictObject({ id }) },
-  'packs.list': { access: 'extension', input: z.strictObject({}) },
-  'pack.import': { access: 'extension', input: z.strictObject({ text: z.string() }) },
-  'pack.export': {
-    access: 'extension',
-    input: z.strictObject({ packId: id.optional(), includeNotes: z.boolean().optional() }),
-  },
-  'pack.remove': {
-    access: 'extension',
-    input: z.strictObject({ packId: id, deleteNotes: z.boolean().default(false) }),
-  },
-} as const satisfies Record<string, { access: Access; input: z.ZodType }>;
+  'store.stats': 'extension',
+  'entities.list': 'extension',
+  'entities.byAlias': 'extension',
+  'entity.get': 'extension',
+  'entity.save': 'extension',
+  'entity.delete': 'extension',
+  'events.list': 'extension',
+  'events.ofEntity': 'extension',
+  'event.save': 'extension',
+  'event.delete': 'extension',
+  'notes.recent': 'extension',
+  'notes.about': 'extension',
+  'note.save': 'extension',
+  'note.delete': 'extension',
+  'packs.list': 'extension',
+  'pack.import': 'extension',
+  'pack.export': 'extension',
+  'pack.remove': 'extension',
+} as const satisfies Record<keyof typeof CALL_INPUTS, Access>;
 
-export type CallName = keyof typeof CALLS;
-export type CallInput<K extends CallName> = z.input<(typeof CALLS)[K]['input']>;
-export type ParsedInput<K extends CallName> = z.output<(typeof CALLS)[K]['input']>;
+export type CallName = keyof typeof CALL_ACCESS;
+export type CallInput<K extends CallName> = z.input<(typeof CALL_INPUTS)[K]>;
+export type ParsedInput<K extends CallName> = z.output<(typeof CALL_INPUTS)[K]>;
 
 /** What each call returns on success. */
 export interface CallOutputs {
+  'page.match': MatchReply;
   'card.get': CardData | null;
   'store.stats': StoreStats;
   'entities.list': EntityRecord[];
@@ -85,3 +84,25 @@ export interface CallMessage<K extends CallName = CallName> {
 
 export const isCallMessage = (m: unknown): m is { backstory: 1; call: unknown; input: unknown } =>
   typeof m === 'object' && m !== null && (m as { backstory?: unknown }).backstory === 1;
+
+/**
+ * Calls in the other direction: from extension pages (popup) to the content script of a tab, through
+ * `tabs.sendMessage`. The content script answers only messages from this extension's own pages.
+ */
+export interface TabCallOutputs {
+  /** The entities marked on the page, with their mention counts and the spellings seen. */
+  'tab.mentions': {
+    entities: { id: string; name: string; kind: EntityKind; count: number; texts: string[] }[];
+    /** Whether Backstory marks this page (not paused, site not switched off). */
+    active: boolean;
+    /** The scanner's work so far: blocks and characters read, match calls, rescans of changed parts. */
+    stats: ScanStats;
+  };
+}
+export type TabCallName = keyof TabCallOutputs;
+export interface TabCallMessage<K extends TabCallName = TabCallName> {
+  backstoryTab: 1;
+  call: K;
+}
+export const isTabCallMessage = (m: unknown): m is TabCallMessage =>
+  typeof m === 'object' && m !== null && (m as { backstoryTab?: unknown }).backstoryTab === 1;

@@ -6,6 +6,8 @@ import { err, toAppError } from '../result';
 import { KnowledgeStore } from '../store/store';
 import { createHandlers, dispatch, type Handlers } from './router';
 import { ensureStarterPack } from './starter';
+import { DictionaryService } from './dictionary';
+import { dictionaryVersionItem } from '../settings';
 
 interface Ready {
   store: KnowledgeStore;
@@ -19,9 +21,21 @@ function getReady(): Promise<Ready> {
   ready ??= (async () => {
     const store = await KnowledgeStore.open({
       onBlocked: () => console.warn('Backstory: the store upgrade waits for another tab of the extension to close.'),
+      onClosed: () => {
+        ready = null; // reopen on the next call
+      },
     });
-    await ensureStarterPack(store);
-    return { store, handlers: createHandlers(store) };
+    const dictionary = new DictionaryService(store, (revision) => {
+      // Open tabs watch this value and match their text again.
+      dictionaryVersionItem.setValue(revision).catch((e) => console.error('Backstory: could not notify tabs', e));
+    });
+    try {
+      if (await ensureStarterPack(store)) dictionary.invalidate(0);
+    } catch (e) {
+      // The store works without it; the next start tries again (its flag was not written).
+      console.error('Backstory: could not install the starter pack', e);
+    }
+    return { store, handlers: createHandlers(store, dictionary) };
   })().catch((e) => {
     ready = null; // let the next call try again
     throw e;

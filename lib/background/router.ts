@@ -2,11 +2,13 @@
  * The background's side of the message contract: who is calling, is the call allowed, is its input
  * valid, and the handler's result or failure as a value.
  */
-import { CALLS, isCallMessage, type CallName, type CallOutputs, type ParsedInput } from '../messages';
+import { CALL_ACCESS, isCallMessage, type CallName, type CallOutputs, type ParsedInput } from '../messages';
+import { CALL_INPUTS } from './calls';
 import { err, ok, toAppError, type Result } from '../result';
 import type { KnowledgeStore } from '../store/store';
 import { exportPack, importPack, removePack } from '../store/packs';
 import { formatPath } from '../pack/validate';
+import type { DictionaryService } from './dictionary';
 
 export type Handlers = { [K in CallName]: (input: ParsedInput<K>) => Promise<CallOutputs[K]> };
 
@@ -41,14 +43,13 @@ export function senderRole(sender: Sender, env: Pick<RouterEnv, 'runtimeId' | 'e
 export async function dispatch(message: unknown, sender: Sender, env: RouterEnv): Promise<Result<unknown> | undefined> {
   if (!isCallMessage(message)) return undefined;
   const name = message.call;
-  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(CALLS, name))
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(CALL_ACCESS, name))
     return err('unknown-call', `Unknown call: ${String(name).slice(0, 100)}.`);
-  const spec = CALLS[name as CallName];
   const role = senderRole(sender, env);
   if (role === null) return err('forbidden', 'Calls are accepted only from this extension.');
-  if (spec.access === 'extension' && role !== 'extension')
+  if (CALL_ACCESS[name as CallName] === 'extension' && role !== 'extension')
     return err('forbidden', `"${name}" can only be called from the extension's own pages.`);
-  const parsed = spec.input.safeParse(message.input ?? {});
+  const parsed = CALL_INPUTS[name as CallName].safeParse(message.input ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
     return err('invalid-input', `Invalid input for "${name}": ${issues[0]!.path}: ${issues[0]!.message}.`, issues);
@@ -61,16 +62,25 @@ export async function dispatch(message: unknown, sender: Sender, env: RouterEnv)
   }
 }
 
-/** The handlers, backed by the store. */
-export function createHandlers(store: KnowledgeStore): Handlers {
+/** The handlers, backed by the store and the dictionary built from it. */
+export function createHandlers(store: KnowledgeStore, dictionary: DictionaryService): Handlers {
+  /** Runs a write that can change names or aliases, then has the dictionary rebuilt. */
+  const renaming =
+    <I, O>(fn: (input: I) => Promise<O>) =>
+    async (input: I): Promise<O> => {
+      const out = await fn(input);
+      dictionary.invalidate();
+      return out;
+    };
   return {
+    'page.match': ({ texts }) => dictionary.match(texts),
     'card.get': async ({ entityId }) => (await store.card(entityId)) ?? null,
     'store.stats': () => store.stats(),
     'entities.list': () => store.listEntities(),
     'entities.byAlias': ({ text }) => store.findByAlias(text),
     'entity.get': async ({ id }) => (await store.getEntity(id)) ?? null,
-    'entity.save': ({ id, entity }) => store.saveEntity(entity, id),
-    'entity.delete': async ({ id }) => (await store.deleteEntity(id), null),
+    'entity.save': renaming(({ id, entity }) => store.saveEntity(entity, id)),
+    'entity.delete': renaming(async ({ id }) => (await store.deleteEntity(id), null)),
     'events.list': () => store.listEvents(),
     'events.ofEntity': ({ entityId }) => store.eventsOf(entityId),
     'event.save': ({ id, event }) => store.saveEvent(event, id),
@@ -80,8 +90,8 @@ export function createHandlers(store: KnowledgeStore): Handlers {
     'note.save': ({ id, note }) => store.saveNote(note, id),
     'note.delete': async ({ id }) => (await store.deleteNote(id), null),
     'packs.list': () => store.listPacks(),
-    'pack.import': ({ text }) => importPack(store, text),
+    'pack.import': renaming(({ text }) => importPack(store, text)),
     'pack.export': (options) => exportPack(store, options),
-    'pack.remove': ({ packId, deleteNotes }) => removePack(store, packId, { deleteNotes }),
+    'pack.remove': renaming(({ packId, deleteNotes }) => removePack(store, packId, { deleteNotes })),
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DictionaryService } from '../../lib/background/dictionary';
 import { createHandlers, dispatch, senderRole, type Sender } from '../../lib/background/router';
 import { call } from '../../lib/client';
-import { CALLS, type CallMessage } from '../../lib/messages';
+import { CALL_ACCESS, type CallMessage } from '../../lib/messages';
 import { importPack } from '../../lib/store/packs';
 import { samplePack } from '../fixtures/packs';
 import { dump, freshStore } from '../fixtures/store';
@@ -15,7 +16,11 @@ const OTHER_EXTENSION: Sender = { id: 'someone-else', url: 'chrome-extension://s
 async function setup() {
   const { store } = await freshStore();
   await importPack(store, samplePack());
-  const env = { runtimeId: RUNTIME_ID, extensionOrigin: ORIGIN, handlers: createHandlers(store) };
+  const env = {
+    runtimeId: RUNTIME_ID,
+    extensionOrigin: ORIGIN,
+    handlers: createHandlers(store, new DictionaryService(store)),
+  };
   const send = (sender: Sender) => (message: CallMessage) => dispatch(message, sender, env);
   return { store, env, send };
 }
@@ -37,8 +42,8 @@ describe('message contract: senders', () => {
   });
 
   // Every call a content script must not make is refused, and the store does not change.
-  const extensionOnly = Object.entries(CALLS)
-    .filter(([, spec]) => spec.access === 'extension')
+  const extensionOnly = Object.entries(CALL_ACCESS)
+    .filter(([, access]) => access === 'extension')
     .map(([name]) => name);
   it.each(extensionOnly)('refuses "%s" from a content script', async (name) => {
     const { send, store } = await setup();

@@ -1,0 +1,40 @@
+/**
+ * Input validators of the message contract, one per call named in lib/messages.ts. Only the
+ * background imports this file at run time, so content scripts and pages stay free of zod.
+ */
+import { z } from 'zod';
+import { entityInput, eventInput, noteInput } from '../inputs';
+import { MAX_MATCH_CHARS } from '../messages';
+
+const id = z.string().min(1).max(200);
+const none = z.strictObject({});
+
+export const CALL_INPUTS = {
+  'page.match': z.strictObject({
+    texts: z
+      .array(z.string().max(MAX_MATCH_CHARS))
+      .max(10_000)
+      .refine((t) => t.reduce((n, s) => n + s.length, 0) <= MAX_MATCH_CHARS, {
+        message: `expected at most ${MAX_MATCH_CHARS} characters in all`,
+      }),
+  }),
+  'card.get': z.strictObject({ entityId: id }),
+  'store.stats': none,
+  'entities.list': none,
+  'entities.byAlias': z.strictObject({ text: z.string().min(1).max(300) }),
+  'entity.get': z.strictObject({ id }),
+  'entity.save': z.strictObject({ id: id.optional(), entity: entityInput }),
+  'entity.delete': z.strictObject({ id }),
+  'events.list': none,
+  'events.ofEntity': z.strictObject({ entityId: id }),
+  'event.save': z.strictObject({ id: id.optional(), event: eventInput }),
+  'event.delete': z.strictObject({ id }),
+  'notes.recent': z.strictObject({ limit: z.number().int().min(1).max(500).default(20) }),
+  'notes.about': z.strictObject({ id }),
+  'note.save': z.strictObject({ id: id.optional(), note: noteInput }),
+  'note.delete': z.strictObject({ id }),
+  'packs.list': none,
+  'pack.import': z.strictObject({ text: z.string() }),
+  'pack.export': z.strictObject({ packId: id.optional(), includeNotes: z.boolean().optional() }),
+  'pack.remove': z.strictObject({ packId: id, deleteNotes: z.boolean().default(false) }),
+} as const;

@@ -1,0 +1,72 @@
+/**
+ * The content script's wiring: settings decide whether the page is scanned; the scanner keeps marks
+ * in step with the page and the dictionary; everything is torn down when the extension goes away
+ * (updated, disabled, uninstalled) through WXT's context.
+ */
+import { browser } from 'wxt/browser';
+import type { ContentScriptContext } from 'wxt/utils/content-script-context';
+import { callBackground } from '../client';
+import { isTabCallMessage, type TabCallOutputs } from '../messages';
+import { dictionaryVersionItem, isActiveOn, settingsItem } from '../settings';
+import { Marks, nativeHighlightApi } from './marks';
+import { detectPalette } from './palette';
+import { PageScanner } from './scanner';
+
+export async function runContentScript(ctx: ContentScriptContext): Promise<void> {
+  const api = nativeHighlightApi(window);
+  if (!api) return; // no CSS Custom Highlight API: marking would mean touching the page, so do nothing
+  const marks = new Marks(document, api, detectPalette(document));
+  const scanner = new PageScanner(document, {
+    marks,
+    match: async (texts) => {
+      const r = await callBackground('page.match', { texts });
+      return r.ok ? r.value : null;
+    },
+  });
+
+  let active = false;
+  const apply = (settings: Awaited<ReturnType<typeof settingsItem.getValue>>) => {
+    const next = isActiveOn(settings, location.hostname);
+    if (next === active) return;
+    active = next;
+    if (active) {
+      marks.setPalette(detectPalette(document));
+      void scanner.start();
+    } else scanner.stop();
+  };
+
+  const onMessage = (message: unknown, sender: { id?: string; tab?: unknown }) => {
+    // Only this extension's own pages may ask; web pages cannot reach this listener at all.
+    if (!isTabCallMessage(message) || sender.id !== browser.runtime.id || sender.tab) return undefined;
+    if (message.call === 'tab.mentions') return Promise.resolve(mentionsOnPage(marks, active, scanner));
+    return undefined;
+  };
+  browser.runtime.onMessage.addListener(onMessage);
+  const unwatchSettings = settingsItem.watch(apply);
+  const unwatchDictionary = dictionaryVersionItem.watch(() => {
+    if (active) void scanner.rescanAll();
+  });
+  ctx.onInvalidated(() => {
+    unwatchSettings();
+    unwatchDictionary();
+    browser.runtime.onMessage.removeListener(onMessage);
+    scanner.stop();
+  });
+  if (ctx.isInvalid) return;
+  apply(await settingsItem.getValue());
+}
+
+function mentionsOnPage(marks: Marks, active: boolean, scanner: PageScanner): TabCallOutputs['tab.mentions'] {
+  const byId = new Map<string, TabCallOutputs['tab.mentions']['entities'][number]>();
+  for (const mark of marks.all()) {
+    const e = byId.get(mark.entity.id) ?? { ...mark.entity, count: 0, texts: [] };
+    e.count++;
+    if (!e.texts.includes(mark.text)) e.texts.push(mark.text);
+    byId.set(mark.entity.id, e);
+  }
+  return {
+    entities: [...byId.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
+    active,
+    stats: { ...scanner.stats },
+  };
+}
