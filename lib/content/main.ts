@@ -35,9 +35,13 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
     } else scanner.stop();
   };
 
-  const onMessage = (message: unknown, sender: { id?: string; tab?: unknown }) => {
-    // Only this extension's own pages may ask; web pages cannot reach this listener at all.
-    if (!isTabCallMessage(message) || sender.id !== browser.runtime.id || sender.tab) return undefined;
+  const extensionOrigin = browser.runtime.getURL('/');
+  const onMessage = (message: unknown, sender: { id?: string; url?: string }) => {
+    // Only this extension's own pages may ask (web pages cannot reach this listener at all; other
+    // content scripts of this extension have the page's URL). Firefox sets `sender.tab` for an
+    // extension page open in a tab, so the URL, not the tab, tells them apart.
+    if (!isTabCallMessage(message) || sender.id !== browser.runtime.id || !sender.url?.startsWith(extensionOrigin))
+      return undefined;
     if (message.call === 'tab.mentions') return Promise.resolve(mentionsOnPage(marks, active, scanner));
     return undefined;
   };

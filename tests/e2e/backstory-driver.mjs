@@ -1,0 +1,292 @@
+/**
+ * Shared driver for the marking e2e suites (marks.e2e.mjs, pages.e2e.mjs): one API over Chromium
+ * (playwright-core) and Firefox (puppeteer-core over WebDriver BiDi), so each test is written once and
+ * run in both browsers. Not a test file itself (no `.e2e.mjs` suffix).
+ *
+ * What it gives a test:
+ * - `openPage(url, { record, blockOtherHosts })`: a tab whose page records, from its own main world, every
+ *   DOM mutation made after parsing (`window.__mutations`) and whose `pageerror`s are collected;
+ * - `mentions(tab)`: the content script's `tab.mentions` answer for that tab, asked from an extension page;
+ * - `call(name, input)`: a background call from an extension page (entity.save, entity.delete, ...);
+ * - `setSettings(settings)`: writes `settings` in the extension's storage.local;
+ * - `highlights(tab)`: what the page's main world sees in `CSS.highlights` ({ name: [marked texts] }).
+ */
+/* global window, document, CSS, MutationObserver, chrome, browser -- only inside evaluate() callbacks */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { launchChromium, launchFirefox, waitFor } from '../../scripts/browsers.mjs';
+
+/**
+ * Runs in the page's main world before any of its scripts and before the content script (document
+ * creation). Records every mutation of the document made once parsing is over (readyState leaves
+ * "loading"): the parser's own insertions are not changes. Each record is a short readable line.
+ */
+export function installMutationRecorder() {
+  if (window.__mutations) return;
+  const log = [];
+  window.__mutations = log;
+  window.__parseMutations = 0;
+  let parsed = false;
+  const describe = (n) => {
+    if (!n) return '?';
+    if (n.nodeType === 3) return `#text in ${n.parentNode ? describe(n.parentNode) : '?'}`;
+    if (n.nodeType !== 1) return n.nodeName;
+    const id = n.id ? `#${n.id}` : '';
+    const cls = typeof n.className === 'string' && n.className ? `.${n.className.trim().split(/\s+/).join('.')}` : '';
+    return `${n.nodeName.toLowerCase()}${id}${cls}`.slice(0, 80);
+  };
+  const record = (records) => {
+    if (!parsed) {
+      window.__parseMutations += records.length;
+      return;
+    }
+    for (const r of records) {
+      const names = (list) => [...list].map(describe).join(',');
+      let line = `${r.type} on ${describe(r.target)}`;
+      if (r.type === 'childList') line += ` +[${names(r.addedNodes)}] -[${names(r.removedNodes)}]`;
+      if (r.type === 'attributes') line += ` @${r.attributeName}`;
+      log.push(line);
+    }
+  };
+  const observer = new MutationObserver(record);
+  observer.observe(document, { childList: true, characterData: true, attributes: true, subtree: true });
+  const onReady = () => {
+    if (parsed || document.readyState === 'loading') return;
+    record(observer.takeRecords());
+    parsed = true;
+  };
+  document.addEventListener('readystatechange', onReady, true);
+}
+
+/** Runs in the page: every highlight in the registry, by name, with the text of each range. */
+function readHighlights() {
+  const out = {};
+  for (const [name, highlight] of CSS.highlights) out[name] = [...highlight].map((r) => r.toString());
+  return out;
+}
+
+/** What `blockOtherHosts` lets through: the local test server (127.0.0.1 or localhost) and non-web URLs. */
+const isLocal = (url) => {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'ws:' && u.protocol !== 'wss:') return true;
+    return u.hostname === '127.0.0.1' || u.hostname === 'localhost';
+  } catch {
+    return true;
+  }
+};
+
+/**
+ * @typedef {object} Tab
+ * @property {any} page the playwright or puppeteer page
+ * @property {string} url
+ * @property {Error[]} errors uncaught errors of the page (pageerror)
+ * @property {string[]} blocked URLs aborted because their host was not 127.0.0.1
+ * @property {(fn: Function, arg?: any) => Promise<any>} evaluate runs fn(arg) in the page's main world
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * @typedef {object} Driver
+ * @property {'Chromium' | 'Firefox'} name
+ * @property {(url: string, options?: { record?: boolean, blockOtherHosts?: boolean }) => Promise<Tab>} openPage
+ * @property {(tab: Tab) => Promise<any>} mentions the `tab.mentions` answer of the tab's top frame
+ * @property {(name: string, input: any) => Promise<any>} call a background call; throws unless it succeeds
+ * @property {(settings: any) => Promise<void>} setSettings
+ * @property {(tab: Tab) => Promise<Record<string, string[]>>} highlights
+ * @property {() => Promise<void>} close
+ */
+
+/** Launches Chromium with the extension. @returns {Promise<Driver>} */
+export async function chromiumDriver() {
+  const ext = await launchChromium();
+  let extPage;
+  const extensionPage = async () => {
+    if (extPage && !extPage.isClosed()) return extPage;
+    extPage = await ext.context.newPage();
+    await extPage.goto(`chrome-extension://${ext.extensionId}/popup.html`);
+    return extPage;
+  };
+
+  /** @type {Driver} */
+  const driver = {
+    name: 'Chromium',
+    async openPage(url, { record = true, blockOtherHosts = false } = {}) {
+      await extensionPage(); // opened first, so the page under test is the foreground tab
+      const page = await ext.context.newPage();
+      const errors = [];
+      const blocked = [];
+      page.on('pageerror', (e) => errors.push(e));
+      if (record) await page.addInitScript(installMutationRecorder);
+      if (blockOtherHosts)
+        await page.route('**/*', (route) => {
+          const u = route.request().url();
+          if (isLocal(u)) return route.continue();
+          blocked.push(u);
+          return route.abort('blockedbyclient');
+        });
+      await page.goto(url, { waitUntil: 'domcontentloaded' });
+      await page.bringToFront();
+      return {
+        page,
+        url,
+        errors,
+        blocked,
+        evaluate: (fn, arg) => page.evaluate(fn, arg),
+        close: () => page.close(),
+      };
+    },
+    async mentions(tab) {
+      // Without the "tabs" permission Chromium shows no tab URLs to the extension, so the tab is found
+      // the way the toolbar popup finds it: it is made the active tab of its window.
+      const popup = await extensionPage();
+      await tab.page.bringToFront();
+      return popup.evaluate(async () => {
+        const self = await chrome.tabs.getCurrent();
+        const [active] = await chrome.tabs.query({ active: true, currentWindow: true });
+        if (!active || active.id === self?.id) throw new Error('the page under test is not the active tab');
+        return chrome.tabs.sendMessage(active.id, { backstoryTab: 1, call: 'tab.mentions' }, { frameId: 0 });
+      });
+    },
+    async call(name, input) {
+      const popup = await extensionPage();
+      const reply = await popup.evaluate(
+        ([call, args]) => chrome.runtime.sendMessage({ backstory: 1, call, input: args }),
+        [name, input],
+      );
+      if (!reply?.ok) throw new Error(`${name} failed: ${JSON.stringify(reply)}`);
+      return reply.value;
+    },
+    async setSettings(settings) {
+      const popup = await extensionPage();
+      await popup.evaluate((s) => chrome.storage.local.set({ settings: s }), settings);
+    },
+    highlights: (tab) => tab.page.evaluate(readHighlights),
+    close: () => ext.close(),
+  };
+  return driver;
+}
+
+/** Launches Firefox with the extension. @returns {Promise<Driver>} */
+export async function firefoxDriver() {
+  const ext = await launchFirefox();
+  let extPage;
+  const extensionPage = async () => {
+    if (extPage && !extPage.isClosed()) return extPage;
+    extPage = await ext.openExtensionPage('popup.html');
+    return extPage;
+  };
+
+  /** @type {Driver} */
+  const driver = {
+    name: 'Firefox',
+    async openPage(url, { record = true, blockOtherHosts = false } = {}) {
+      // The extension page is opened first, so the page under test is the foreground tab: Firefox
+      // throttles the timers of background tabs to one a second.
+      await extensionPage();
+      const page = await ext.browser.newPage();
+      const errors = [];
+      const blocked = [];
+      page.on('pageerror', (e) => errors.push(e));
+      if (record) await page.evaluateOnNewDocument(installMutationRecorder);
+      if (blockOtherHosts) {
+        await page.setRequestInterception(true);
+        page.on('request', (request) => {
+          if (request.isInterceptResolutionHandled()) return;
+          const u = request.url();
+          if (isLocal(u)) return void request.continue().catch(() => {});
+          blocked.push(u);
+          return void request.abort('blockedbyclient').catch(() => {});
+        });
+      }
+      await page.goto(url, { waitUntil: 'domcontentloaded' });
+      await page.bringToFront();
+      return {
+        page,
+        url,
+        errors,
+        blocked,
+        evaluate: (fn, arg) => page.evaluate(fn, arg),
+        close: () => page.close(),
+      };
+    },
+    async mentions(tab) {
+      const popup = await extensionPage();
+      return popup.evaluate(async (url) => {
+        // Firefox shows the tab's URL (the content script's <all_urls> grants it), but only when querying
+        // without a url filter.
+        const tabs = (await browser.tabs.query({})).filter((t) => t.url === url);
+        if (tabs.length !== 1) throw new Error(`expected one tab at ${url}, found ${tabs.length}`);
+        return browser.tabs.sendMessage(tabs[0].id, { backstoryTab: 1, call: 'tab.mentions' }, { frameId: 0 });
+      }, tab.url);
+    },
+    /** The same question asked straight from the extension page in its tab (no background page in between). */
+    async mentionsFromTabPage(tab) {
+      const popup = await extensionPage();
+      return popup.evaluate(async (url) => {
+        const tabs = (await browser.tabs.query({})).filter((t) => t.url === url);
+        if (tabs.length !== 1) throw new Error(`expected one tab at ${url}, found ${tabs.length}`);
+        const reply = await browser.tabs.sendMessage(tabs[0].id, { backstoryTab: 1, call: 'tab.mentions' });
+        return reply ?? null;
+      }, tab.url);
+    },
+    async call(name, input) {
+      const popup = await extensionPage();
+      const reply = await popup.evaluate(
+        ([call, args]) => browser.runtime.sendMessage({ backstory: 1, call, input: args }),
+        [name, input],
+      );
+      if (!reply?.ok) throw new Error(`${name} failed: ${JSON.stringify(reply)}`);
+      return reply.value;
+    },
+    async setSettings(settings) {
+      const popup = await extensionPage();
+      await popup.evaluate((s) => browser.storage.local.set({ settings: s }), settings);
+    },
+    highlights: (tab) => tab.page.evaluate(readHighlights),
+    close: () => ext.close(),
+  };
+  return driver;
+}
+
+/** Every marked text of the page, from its highlight registry, flattened (backstory highlights only). */
+export const markedTexts = (highlights) =>
+  Object.entries(highlights)
+    .filter(([name]) => name.startsWith('backstory-'))
+    .flatMap(([, texts]) => texts);
+
+/**
+ * Polls the tab until `check(answer)` holds for its `tab.mentions` answer; returns the answer. On
+ * timeout the error says what was last seen (and `explain(lastAnswer)`, when given, what is missing).
+ */
+export async function waitForMentions(driver, tab, check, { timeout = 15_000, what = 'marks', explain } = {}) {
+  let last;
+  try {
+    return await waitFor(
+      async () => {
+        last = await driver.mentions(tab);
+        return check(last) ? last : null;
+      },
+      { timeout, interval: 150, what },
+    );
+  } catch (e) {
+    const why = explain && last ? `; ${explain(last)}` : '';
+    throw new Error(`${e.message}${why}; last tab.mentions answer: ${JSON.stringify(summarise(last))}`);
+  }
+}
+
+/** A short form of a tab.mentions answer for failure messages. */
+export const summarise = (answer) =>
+  answer && {
+    active: answer.active,
+    stats: answer.stats,
+    entities: answer.entities?.map((e) => `${e.name} <- ${e.texts.join(' | ')}`),
+  };
+
+/** The name of the entity each spelling is marked as, from a tab.mentions answer. */
+export function entityOfText(answer) {
+  const map = new Map();
+  for (const e of answer?.entities ?? []) for (const t of e.texts) map.set(t, e.name);
+  return map;
+}
+
+export { sleep, waitFor };
