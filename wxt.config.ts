@@ -19,8 +19,26 @@ export default defineConfig({
       'Context for the news you read: marks the people, places and groups you know about and shows their background, timeline and your notes.',
     permissions: ['storage', 'unlimitedStorage'],
     action: { default_title: 'Backstory' },
+    commands: {
+      'next-mention': {
+        suggested_key: { default: 'Alt+Shift+J' },
+        description: 'Go to the next marked name and open its card',
+      },
+      'previous-mention': {
+        suggested_key: { default: 'Alt+Shift+K' },
+        description: 'Go to the previous marked name and open its card',
+      },
+    },
+    // The card is an extension page framed into the page: cross-origin, so page scripts cannot read it.
+    web_accessible_resources: [
+      {
+        resources: ['card.html'],
+        matches: ['<all_urls>'],
+        ...(browser === 'firefox' ? {} : { use_dynamic_url: true }),
+      },
+    ],
     content_security_policy: {
-      extension_pages: "script-src 'self'; object-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+      extension_pages: "script-src 'self'; object-src 'self'; base-uri 'none'",
     },
     ...(browser === 'firefox'
       ? {

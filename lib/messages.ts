@@ -11,6 +11,7 @@ import type { CardData, StoreStats } from './store/store';
 import type { ImportSummary } from './store/packs';
 import type { PackDocument } from './pack/schema';
 import type { MatchReply, ScanStats } from './content/scanner';
+import type { SeenPage } from './background/seen';
 
 /** Most text one `page.match` call may carry. */
 export const MAX_MATCH_CHARS = 8_000_000;
@@ -26,6 +27,9 @@ export const CALL_ACCESS = {
   // What a content script needs: matching its page's text, and card data.
   'page.match': 'page',
   'card.get': 'page',
+  // The card frame (an extension page inside the tab) reads and clears "seen on".
+  'seen.get': 'extension',
+  'seen.clear': 'extension',
   // Everything else: extension pages (popup, manager) only.
   'store.stats': 'extension',
   'entities.list': 'extension',
@@ -54,6 +58,8 @@ export type ParsedInput<K extends CallName> = z.output<(typeof CALL_INPUTS)[K]>;
 /** What each call returns on success. */
 export interface CallOutputs {
   'page.match': MatchReply;
+  'seen.get': SeenPage[];
+  'seen.clear': null;
   'card.get': CardData | null;
   'store.stats': StoreStats;
   'entities.list': EntityRecord[];
@@ -98,11 +104,33 @@ export interface TabCallOutputs {
     /** The scanner's work so far: blocks and characters read, match calls, rescans of changed parts. */
     stats: ScanStats;
   };
+  /** Keyboard navigation (the commands API): move to the next / previous mention and open its card. */
+  'mention.next': null;
+  'mention.previous': null;
+  /** From the card frame: its content's height changed. */
+  'card.size': null;
+  /** From the card frame: close the card (Esc or the close button), or (un)pin it. */
+  'card.close': null;
+  'card.pin': null;
 }
 export type TabCallName = keyof TabCallOutputs;
 export interface TabCallMessage<K extends TabCallName = TabCallName> {
   backstoryTab: 1;
   call: K;
+  /** `card.size`: the height in CSS px; `card.pin`: whether pinned. */
+  value?: number | boolean;
 }
 export const isTabCallMessage = (m: unknown): m is TabCallMessage =>
   typeof m === 'object' && m !== null && (m as { backstoryTab?: unknown }).backstoryTab === 1;
+
+/**
+ * From the content script to its card frame (runtime messages reach every extension frame; the frame
+ * keeps only those carrying the random token it was created with).
+ */
+export type CardFrameMessage = { backstoryCard: 1; token: string } & (
+  | { type: 'prefetch'; entityId: string }
+  | { type: 'show'; entityId: string; matched: string; theme: 'light' | 'dark'; focus: boolean; pageTitle: string }
+  | { type: 'hide' }
+);
+export const isCardFrameMessage = (m: unknown): m is CardFrameMessage =>
+  typeof m === 'object' && m !== null && (m as { backstoryCard?: unknown }).backstoryCard === 1;

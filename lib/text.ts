@@ -29,6 +29,7 @@ const ARABIC_VARIANT_RE = new RegExp(`[${Object.keys(ARABIC_VARIANTS).join('')}]
  */
 export function foldText(s: string): string {
   return s
+    .replace(APOSTROPHES, "'") // before NFKD, which would turn ´ into a space
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .replace(ARABIC_MARKS, '')

@@ -11,6 +11,8 @@ const none = z.strictObject({});
 
 export const CALL_INPUTS = {
   'page.match': z.strictObject({
+    /** The page's title, for "seen on" (the frame's URL comes from the message's sender). */
+    title: z.string().max(2000).default(''),
     texts: z
       .array(z.string().max(MAX_MATCH_CHARS))
       .max(10_000)
@@ -19,6 +21,8 @@ export const CALL_INPUTS = {
       }),
   }),
   'card.get': z.strictObject({ entityId: id }),
+  'seen.get': z.strictObject({ entityId: id }),
+  'seen.clear': z.strictObject({ entityId: id.optional() }),
   'store.stats': none,
   'entities.list': none,
   'entities.byAlias': z.strictObject({ text: z.string().min(1).max(300) }),

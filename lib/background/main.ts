@@ -1,12 +1,13 @@
 /** Wires the background: the store, the first-run starter pack and the message router. */
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
-import { isCallMessage } from '../messages';
+import { isCallMessage, type TabCallMessage } from '../messages';
 import { err, toAppError } from '../result';
 import { KnowledgeStore } from '../store/store';
 import { createHandlers, dispatch, type Handlers } from './router';
 import { ensureStarterPack } from './starter';
 import { DictionaryService } from './dictionary';
+import { SeenPages } from './seen';
 import { dictionaryVersionItem } from '../settings';
 
 interface Ready {
@@ -35,7 +36,7 @@ function getReady(): Promise<Ready> {
       // The store works without it; the next start tries again (its flag was not written).
       console.error('Backstory: could not install the starter pack', e);
     }
-    return { store, handlers: createHandlers(store, dictionary) };
+    return { store, handlers: createHandlers(store, dictionary, new SeenPages(store)) };
   })().catch((e) => {
     ready = null; // let the next call try again
     throw e;
@@ -52,6 +53,18 @@ export function startBackground(): void {
   });
   browser.runtime.onStartup.addListener(() => {
     getReady().catch((e) => console.error('Backstory: could not open the store', e));
+  });
+  browser.commands.onCommand.addListener((command) => {
+    const call =
+      command === 'next-mention' ? 'mention.next' : command === 'previous-mention' ? 'mention.previous' : null;
+    if (!call) return;
+    void browser.tabs.query({ active: true, currentWindow: true }).then(([tab]) => {
+      if (tab?.id === undefined) return;
+      const message: TabCallMessage = { backstoryTab: 1, call };
+      return browser.tabs.sendMessage(tab.id, message, { frameId: 0 }).catch(() => {
+        // No content script there (a browser page, the store): nothing to walk.
+      });
+    });
   });
   browser.runtime.onMessage.addListener((message: unknown, sender) => {
     if (!isCallMessage(message)) return undefined; // not ours: let other listeners answer

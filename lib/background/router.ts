@@ -9,8 +9,9 @@ import type { KnowledgeStore } from '../store/store';
 import { exportPack, importPack, removePack } from '../store/packs';
 import { formatPath } from '../pack/validate';
 import type { DictionaryService } from './dictionary';
+import type { SeenPages } from './seen';
 
-export type Handlers = { [K in CallName]: (input: ParsedInput<K>) => Promise<CallOutputs[K]> };
+export type Handlers = { [K in CallName]: (input: ParsedInput<K>, sender: Sender) => Promise<CallOutputs[K]> };
 
 /** The parts of `runtime.MessageSender` the router looks at. */
 export interface Sender {
@@ -55,15 +56,15 @@ export async function dispatch(message: unknown, sender: Sender, env: RouterEnv)
     return err('invalid-input', `Invalid input for "${name}": ${issues[0]!.path}: ${issues[0]!.message}.`, issues);
   }
   try {
-    const handler = env.handlers[name as CallName] as (input: unknown) => Promise<unknown>;
-    return ok(await handler(parsed.data));
+    const handler = env.handlers[name as CallName] as (input: unknown, sender: Sender) => Promise<unknown>;
+    return ok(await handler(parsed.data, sender));
   } catch (e) {
     return { ok: false, error: toAppError(e) };
   }
 }
 
-/** The handlers, backed by the store and the dictionary built from it. */
-export function createHandlers(store: KnowledgeStore, dictionary: DictionaryService): Handlers {
+/** The handlers, backed by the store, the dictionary built from it and the pages seen. */
+export function createHandlers(store: KnowledgeStore, dictionary: DictionaryService, seen: SeenPages): Handlers {
   /** Runs a write that can change names or aliases, then has the dictionary rebuilt. */
   const renaming =
     <I, O>(fn: (input: I) => Promise<O>) =>
@@ -73,7 +74,18 @@ export function createHandlers(store: KnowledgeStore, dictionary: DictionaryServ
       return out;
     };
   return {
-    'page.match': ({ texts }) => dictionary.match(texts),
+    'page.match': async ({ texts, title }, sender) => {
+      const reply = await dictionary.match(texts);
+      if (reply.entities.length && sender.url)
+        await seen.record(
+          reply.entities.map((e) => e.id),
+          sender.url,
+          title,
+        );
+      return reply;
+    },
+    'seen.get': ({ entityId }) => seen.get(entityId),
+    'seen.clear': async ({ entityId }) => (await seen.clear(entityId), null),
     'card.get': async ({ entityId }) => (await store.card(entityId)) ?? null,
     'store.stats': () => store.stats(),
     'entities.list': () => store.listEntities(),

@@ -11,6 +11,7 @@ import { dictionaryVersionItem, isActiveOn, settingsItem } from '../settings';
 import { Marks, nativeHighlightApi } from './marks';
 import { detectPalette } from './palette';
 import { PageScanner } from './scanner';
+import { Cards } from './cards';
 
 export async function runContentScript(ctx: ContentScriptContext): Promise<void> {
   const api = nativeHighlightApi(window);
@@ -19,10 +20,13 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
   const scanner = new PageScanner(document, {
     marks,
     match: async (texts) => {
-      const r = await callBackground('page.match', { texts });
+      const r = await callBackground('page.match', { texts, title: document.title });
       return r.ok ? r.value : null;
     },
   });
+
+  const teardown = new AbortController();
+  const cards = new Cards(document, marks, teardown.signal);
 
   let active = false;
   const apply = (settings: Awaited<ReturnType<typeof settingsItem.getValue>>) => {
@@ -32,7 +36,10 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
     if (active) {
       marks.setPalette(detectPalette(document));
       void scanner.start();
-    } else scanner.stop();
+    } else {
+      cards.close();
+      scanner.stop();
+    }
   };
 
   const extensionOrigin = browser.runtime.getURL('/');
@@ -42,7 +49,23 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
     // extension page open in a tab, so the URL, not the tab, tells them apart.
     if (!isTabCallMessage(message) || sender.id !== browser.runtime.id || !sender.url?.startsWith(extensionOrigin))
       return undefined;
-    if (message.call === 'tab.mentions') return Promise.resolve(mentionsOnPage(marks, active, scanner));
+    switch (message.call) {
+      case 'tab.mentions':
+        return Promise.resolve(mentionsOnPage(marks, active, scanner));
+      case 'mention.next':
+      case 'mention.previous':
+        if (active) cards.step(message.call === 'mention.next' ? 1 : -1);
+        return Promise.resolve(null);
+      case 'card.size':
+        if (typeof message.value === 'number') cards.setHeight(message.value);
+        return Promise.resolve(null);
+      case 'card.close':
+        cards.close();
+        return Promise.resolve(null);
+      case 'card.pin':
+        cards.setPinned(message.value === true);
+        return Promise.resolve(null);
+    }
     return undefined;
   };
   browser.runtime.onMessage.addListener(onMessage);
@@ -54,6 +77,7 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
     unwatchSettings();
     unwatchDictionary();
     browser.runtime.onMessage.removeListener(onMessage);
+    teardown.abort();
     scanner.stop();
   });
   if (ctx.isInvalid) return;

@@ -73,6 +73,11 @@ export class Marks {
     return n;
   }
 
+  /** All marks in document order. */
+  ordered(): Mark[] {
+    return this.all().sort((a, b) => (before(a.range, b.range) ? -1 : before(b.range, a.range) ? 1 : 0));
+  }
+
   /** All marks, in no particular order. */
   all(): Mark[] {
     return [...this.byContainer.values()].flat();

@@ -1,7 +1,7 @@
 /**
- * Finds mentions of dictionary aliases in a text: fold the text once, run the automaton over it once,
- * keep the candidates that pass the boundary, possessive and case rules, and resolve them
- * leftmost-longest as the scan goes.
+ * Finds mentions of dictionary aliases in a text: fold the text once, run the automaton over it once
+ * noting where outputs end, then at those positions only keep the candidates that pass the boundary,
+ * possessive and case rules, and resolve them leftmost-longest.
  */
 import {
   CASE_SENSITIVE,
@@ -39,6 +39,18 @@ let scratch = createFoldedText(SCRATCH_UNITS);
 let candStart = new Int32Array(64);
 let candEnd = new Int32Array(64);
 let candPattern = new Int32Array(64);
+// Pass 1 output: folded end and state of each position where some output ends.
+let hitEnd = new Int32Array(1024);
+let hitState = new Int32Array(1024);
+
+function growHits(): void {
+  const e = new Int32Array(hitEnd.length * 2);
+  const s = new Int32Array(hitEnd.length * 2);
+  e.set(hitEnd);
+  s.set(hitState);
+  hitEnd = e;
+  hitState = s;
+}
 
 function growCandidates(): void {
   const n = candStart.length * 2;
@@ -89,8 +101,11 @@ export function findMentions(dict: CompiledDictionary, text: string, options?: F
   const mentions: Mention[] = [];
   if (limit <= 0 || dict.patternCount === 0) return mentions;
   // One huge page should not pin megabytes of scratch for the life of the worker.
-  if (scratch.folded.length > 64 * SCRATCH_UNITS && text.length < SCRATCH_UNITS)
+  if (scratch.folded.length > 64 * SCRATCH_UNITS && text.length < SCRATCH_UNITS) {
     scratch = createFoldedText(SCRATCH_UNITS);
+    hitEnd = new Int32Array(1024);
+    hitState = new Int32Array(1024);
+  }
   const f = foldForMatch(text, scratch);
   settledEnd = 0;
   const n = f.length;
@@ -100,8 +115,11 @@ export function findMentions(dict: CompiledDictionary, text: string, options?: F
   const { rootGoto, states, label, output } = dict;
   const { patternLength, patternNext, patternFlags, patternCaseStart, caseUnits, patternEntity } = dict;
 
-  let cursor = 0; // folded position before which everything is decided (end of the last mention)
-  let count = 0; // pending candidates, in arrival order (by end, then longest first)
+  // Pass 1, the hot loop: run the automaton and only note where some output ends (a few percent of
+  // positions). Kept free of everything else so that its optimized code stays small and fast.
+  let hitEnds = hitEnd;
+  let hitStates = hitState;
+  let hits = 0;
   let s = 0;
   let prevWord = false; // units[i - 1] is a (BMP) word character
   for (let i = 0; i < n; i++) {
@@ -149,54 +167,72 @@ export function findMentions(dict: CompiledDictionary, text: string, options?: F
       s = states[b + ST_FAIL] as number;
     }
     prevWord = isWord;
-
-    let o = states[s * STATE_STRIDE + ST_OUT_LINK] as number;
-    if (o !== -1) {
-      const end = i + 1;
-      // Every pattern ending here ends with units[i], so the end rules are checked once for all of them.
-      // Common case inlined: a letter followed by a letter is the middle of a word.
-      const endOk =
-        end === n ||
-        (!(isWord && WORD_CLASS[units[end] as number] === 1) &&
-          toOriginal[end] !== toOriginal[i] &&
-          (!isWordEnd(units, i) || boundaryAfter(units, end, n)));
-      while (endOk && o !== -1) {
-        let p = output[o] as number;
-        const start = end - (patternLength[p] as number);
-        // Shorter outputs start later; one starting before the cursor overlaps a mention already made.
-        if (
-          start >= cursor &&
-          (start === 0 || toOriginal[start] !== toOriginal[start - 1]) &&
-          (start === 0 || !isWordStart(units, start, n) || !isWordEnd(units, start - 1))
-        ) {
-          // Same folded text, several patterns: the first whose case rule holds.
-          for (; p !== -1; p = patternNext[p] as number) {
-            if (((patternFlags[p] as number) & CASE_SENSITIVE) === 0) break;
-            let k = patternCaseStart[p] as number;
-            let j = start;
-            while (j < end && kept[j] === caseUnits[k]) {
-              j++;
-              k++;
-            }
-            if (j === end) break;
-          }
-          if (p !== -1) {
-            if (count === candStart.length) growCandidates();
-            candStart[count] = start;
-            candEnd[count] = end;
-            candPattern[count] = p;
-            count++;
-          }
-        }
-        o = states[(states[o * STATE_STRIDE + ST_FAIL] as number) * STATE_STRIDE + ST_OUT_LINK] as number;
+    if ((states[s * STATE_STRIDE + ST_OUT_LINK] as number) !== -1) {
+      if (hits === hitEnds.length) {
+        growHits();
+        hitEnds = hitEnd;
+        hitStates = hitState;
       }
+      hitEnds[hits] = i + 1;
+      hitStates[hits] = s;
+      hits++;
     }
+  }
 
+  // Pass 2: the rules, at the hits only.
+  let cursor = 0; // folded position before which everything is decided (end of the last mention)
+  let count = 0; // pending candidates, in arrival order (by end, then longest first)
+  for (let h = 0; h < hits; h++) {
+    const end = hitEnds[h] as number;
+    const i = end - 1;
+    const hs = hitStates[h] as number;
+    // Every pattern ending here ends with units[i], so the end rules are checked once for all of them.
+    // Common case first: a letter followed by a letter is the middle of a word.
+    const last = units[i] as number;
+    if (
+      end !== n &&
+      ((WORD_CLASS[last] === 1 && WORD_CLASS[units[end] as number] === 1) ||
+        toOriginal[end] === toOriginal[i] ||
+        (isWordEnd(units, i) && !boundaryAfter(units, end, n)))
+    ) {
+      continue;
+    }
+    for (let o = states[hs * STATE_STRIDE + ST_OUT_LINK] as number; o !== -1;) {
+      let p = output[o] as number;
+      const start = end - (patternLength[p] as number);
+      // Shorter outputs start later; one starting before the cursor overlaps a mention already made.
+      if (
+        start >= cursor &&
+        (start === 0 || toOriginal[start] !== toOriginal[start - 1]) &&
+        (start === 0 || !isWordStart(units, start, n) || !isWordEnd(units, start - 1))
+      ) {
+        // Same folded text, several patterns: the first whose case rule holds.
+        for (; p !== -1; p = patternNext[p] as number) {
+          if (((patternFlags[p] as number) & CASE_SENSITIVE) === 0) break;
+          let k = patternCaseStart[p] as number;
+          let j = start;
+          while (j < end && kept[j] === caseUnits[k]) {
+            j++;
+            k++;
+          }
+          if (j === end) break;
+        }
+        if (p !== -1) {
+          if (count === candStart.length) growCandidates();
+          candStart[count] = start;
+          candEnd[count] = end;
+          candPattern[count] = p;
+          count++;
+        }
+      }
+      o = states[(states[o * STATE_STRIDE + ST_FAIL] as number) * STATE_STRIDE + ST_OUT_LINK] as number;
+    }
     if (count > 0) {
-      // No valid match found later can start before i + 1 - depth(s): its first units are a suffix of the
-      // text read so far that is a trie path and may start a match, so at most depth(s) long (the state
-      // is the longest such suffix). Pending candidates starting earlier are final.
-      const horizon = i + 1 - (states[s * STATE_STRIDE + ST_DEPTH] as number);
+      // No valid match found later can start before end - depth(state here): its first units are a
+      // suffix of the text read so far that is a trie path and may start a match, so at most that deep
+      // (the state is the longest such suffix). Pending candidates starting earlier are final. (Checked
+      // at hits only: a horizon taken at any position is valid, later ones just decide later.)
+      const horizon = end - (states[hs * STATE_STRIDE + ST_DEPTH] as number);
       count = settle(count, horizon, mentions, toOriginal, patternEntity, limit);
       if (mentions.length >= limit) return mentions;
       cursor = settledEnd;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DictionaryService } from '../../lib/background/dictionary';
+import { SeenPages } from '../../lib/background/seen';
 import { createHandlers, dispatch, senderRole, type Sender } from '../../lib/background/router';
 import { call } from '../../lib/client';
 import { CALL_ACCESS, type CallMessage } from '../../lib/messages';
@@ -19,7 +20,7 @@ async function setup() {
   const env = {
     runtimeId: RUNTIME_ID,
     extensionOrigin: ORIGIN,
-    handlers: createHandlers(store, new DictionaryService(store)),
+    handlers: createHandlers(store, new DictionaryService(store), new SeenPages(store)),
   };
   const send = (sender: Sender) => (message: CallMessage) => dispatch(message, sender, env);
   return { store, env, send };

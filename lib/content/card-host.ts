@@ -1,0 +1,162 @@
+/**
+ * The card's host on the page: one `<backstory-card>` element, created on first use and reused, with
+ * a closed shadow root holding an extension frame (card.html). The page's scripts see an element and
+ * nothing in it: the frame is another origin. The host sits in the top layer (popover) with inline
+ * `!important` styles, so page CSS can neither hide nor restyle it, and it never shifts the layout.
+ */
+import { browser } from 'wxt/browser';
+import type { CardFrameMessage } from '../messages';
+import type { Mark, Palette } from './marks';
+import { OWN_PREFIX } from './blocks';
+import { nearestRect, placeCard } from './position';
+
+export const CARD_WIDTH = 380;
+const HOST_STYLE =
+  'all: initial !important; position: fixed !important; display: block !important; margin: 0 !important; ' +
+  'padding: 0 !important; border: 0 !important; background: transparent !important; overflow: visible !important; ' +
+  'z-index: 2147483647 !important; color-scheme: normal !important; inset: auto !important;';
+
+type Outgoing = CardFrameMessage extends infer M
+  ? M extends unknown
+    ? Omit<M, 'backstoryCard' | 'token'>
+    : never
+  : never;
+
+export interface CardHostEvents {
+  /** The pointer entered / left the card. */
+  onEnter(): void;
+  onLeave(): void;
+}
+
+export class CardHost {
+  readonly token = crypto.randomUUID();
+  private host: HTMLElement | null = null;
+  private frame: HTMLIFrameElement | null = null;
+  private loaded: Promise<void> | null = null;
+  private height = 240;
+  private current: { mark: Mark; x: number; y: number } | null = null;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly events: CardHostEvents,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.current !== null;
+  }
+
+  get openMark(): Mark | null {
+    return this.current?.mark ?? null;
+  }
+
+  /** Starts loading the card data for a mark the pointer rests on. */
+  prefetch(mark: Mark): void {
+    this.send({ type: 'prefetch', entityId: mark.entity.id });
+  }
+
+  /** Shows the card for a mark, next to the point the pointer is at (or the mark's start). */
+  show(mark: Mark, point: { x: number; y: number } | null, palette: Palette, focus: boolean): void {
+    const rect = mark.range.getBoundingClientRect();
+    this.current = { mark, x: point?.x ?? rect.left, y: point?.y ?? rect.top };
+    this.send({
+      type: 'show',
+      entityId: mark.entity.id,
+      matched: mark.text,
+      theme: palette,
+      focus,
+      pageTitle: this.doc.title,
+    });
+    this.position();
+    const host = this.ensure();
+    host.style.setProperty('visibility', 'visible', 'important');
+    host.style.setProperty('pointer-events', 'auto', 'important');
+    if (focus) this.frame?.focus();
+  }
+
+  hide(): void {
+    if (!this.current) return;
+    this.current = null;
+    if (this.host) {
+      this.host.style.setProperty('visibility', 'hidden', 'important');
+      this.host.style.setProperty('pointer-events', 'none', 'important');
+    }
+    this.send({ type: 'hide' });
+  }
+
+  /** The card's content height changed (reported by the frame). */
+  setHeight(height: number): void {
+    if (!Number.isFinite(height) || height <= 0) return;
+    this.height = Math.ceil(height);
+    this.position();
+  }
+
+  /** Keeps the card next to its mark (after scrolling or resizing); closes it if the mark is gone. */
+  position(): boolean {
+    const host = this.host ?? this.ensure();
+    const cur = this.current;
+    if (!cur) return false;
+    const rects = [...cur.mark.range.getClientRects()];
+    const anchor = nearestRect(rects, cur.x, cur.y);
+    if (!anchor || !cur.mark.range.startContainer.isConnected) return false;
+    const view = this.doc.defaultView!;
+    const viewport = { width: view.innerWidth, height: view.innerHeight };
+    const rtl = view.getComputedStyle(cur.mark.range.startContainer.parentElement ?? this.doc.body).direction === 'rtl';
+    const p = placeCard(anchor, { width: CARD_WIDTH, height: this.height }, viewport, { rtl });
+    const width = Math.min(CARD_WIDTH, viewport.width - 16);
+    host.style.setProperty('left', `${p.left}px`, 'important');
+    host.style.setProperty('top', `${p.top}px`, 'important');
+    host.style.setProperty('width', `${width}px`, 'important');
+    host.style.setProperty('height', `${Math.min(this.height, p.maxHeight)}px`, 'important');
+    return anchor.bottom > 0 && anchor.top < viewport.height;
+  }
+
+  /** Moves keyboard focus into the card. */
+  focus(): void {
+    this.frame?.focus();
+  }
+
+  /** Removes the host from the page (the extension is going away). */
+  destroy(): void {
+    this.current = null;
+    this.host?.remove();
+    this.host = null;
+    this.frame = null;
+    this.loaded = null;
+  }
+
+  private ensure(): HTMLElement {
+    if (this.host) return this.host;
+    const host = this.doc.createElement(`${OWN_PREFIX}card`);
+    host.setAttribute('style', `${HOST_STYLE} visibility: hidden !important; pointer-events: none !important;`);
+    host.setAttribute('popover', 'manual');
+    const shadow = host.attachShadow({ mode: 'closed' });
+    const frame = this.doc.createElement('iframe');
+    frame.src = browser.runtime.getURL(`/card.html#${this.token}` as '/card.html');
+    frame.title = 'Backstory card';
+    frame.setAttribute(
+      'style',
+      'all: initial; display: block; width: 100%; height: 100%; border: 0; border-radius: 10px; ' +
+        'box-shadow: 0 6px 28px rgb(0 0 0 / 0.22), 0 1px 3px rgb(0 0 0 / 0.12); background: transparent;',
+    );
+    this.loaded = new Promise((resolve) => frame.addEventListener('load', () => resolve(), { once: true }));
+    shadow.append(frame);
+    host.addEventListener('pointerenter', () => this.events.onEnter());
+    host.addEventListener('pointerleave', () => this.events.onLeave());
+    this.doc.documentElement.append(host);
+    try {
+      host.showPopover();
+    } catch {
+      // No popover support: the fixed position and z-index still put it above the page.
+    }
+    this.host = host;
+    this.frame = frame;
+    return host;
+  }
+
+  private send(message: Outgoing): void {
+    this.ensure();
+    const full = { ...message, backstoryCard: 1, token: this.token } as CardFrameMessage;
+    // Messages wait for the frame to load; the frame keeps only the newest state that matters.
+    void this.loaded!.then(() => browser.runtime.sendMessage(full)).catch(() => {});
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Cards on a page: the pointer's intent (HoverIntent), the card host, keyboard navigation between
+ * mentions, Esc, and following the page as it scrolls. All listeners hang on one AbortSignal.
+ */
+import { CardHost } from './card-host';
+import { HoverIntent, type HoverTimings, DEFAULT_TIMINGS } from './hover';
+import type { Mark, Marks } from './marks';
+import { detectPalette } from './palette';
+
+export class Cards {
+  private readonly host: CardHost;
+  private readonly hover: HoverIntent<Mark>;
+  private point: { x: number; y: number } | null = null;
+  private frameRequested = false;
+  private returnFocus: Element | null = null;
+  /** Index in document order of the mention the keyboard last moved to. */
+  private cursor = -1;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly marks: Marks,
+    signal: AbortSignal,
+    timings: HoverTimings = DEFAULT_TIMINGS,
+  ) {
+    this.host = new CardHost(doc, { onEnter: () => this.hover.enterCard(), onLeave: () => this.hover.leaveCard() });
+    this.hover = new HoverIntent<Mark>(
+      {
+        prefetch: (mark) => this.host.prefetch(mark),
+        show: (mark) => this.host.show(mark, this.point, detectPalette(doc), false),
+        hide: () => this.onHidden(),
+      },
+      timings,
+    );
+    const win = doc.defaultView!;
+    const opts = { capture: true, passive: true, signal };
+    doc.addEventListener('pointermove', (e) => this.onPointer(e), opts);
+    doc.addEventListener('pointerleave', () => this.hover.leave(), opts);
+    win.addEventListener('blur', () => this.hover.leave(), opts);
+    win.addEventListener('scroll', () => this.follow(), opts);
+    win.addEventListener('resize', () => this.follow(), opts);
+    doc.addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key === 'Escape' && this.host.isOpen) this.close();
+      },
+      { capture: true, signal },
+    );
+    signal.addEventListener('abort', () => {
+      this.hover.dispose();
+      this.host.destroy();
+    });
+  }
+
+  /** The frame reported its content's height. */
+  setHeight(height: number): void {
+    this.host.setHeight(height);
+  }
+
+  setPinned(pinned: boolean): void {
+    this.hover.setPinned(pinned);
+  }
+
+  /** Closes the card and gives focus back to where it was before the card took it. */
+  close(): void {
+    this.hover.close();
+  }
+
+  /** Moves to the next (or previous) mention in document order, scrolls to it and opens its card. */
+  step(direction: 1 | -1): void {
+    const all = this.marks.ordered();
+    if (!all.length) return;
+    const open = this.host.openMark;
+    const at = open ? all.indexOf(open) : -1;
+    const from = at >= 0 ? at : this.cursor;
+    this.cursor = from < 0 ? (direction === 1 ? 0 : all.length - 1) : (from + direction + all.length) % all.length;
+    const mark = all[this.cursor]!;
+    mark.range.startContainer.parentElement?.scrollIntoView({ block: 'center', inline: 'nearest' });
+    if (!this.host.isOpen) this.returnFocus = this.doc.activeElement;
+    const rect = mark.range.getBoundingClientRect();
+    this.point = { x: rect.left, y: rect.top };
+    this.hover.openPinnedShown(mark);
+    this.host.show(mark, this.point, detectPalette(this.doc), true);
+  }
+
+  private onHidden(): void {
+    this.host.hide();
+    const back = this.returnFocus as HTMLElement | null;
+    this.returnFocus = null;
+    if (back && typeof back.focus === 'function' && back.isConnected) back.focus();
+  }
+
+  private onPointer(e: PointerEvent): void {
+    this.point = { x: e.clientX, y: e.clientY };
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    // One hit test per frame at most, and none at all on pages without marks.
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      const p = this.point;
+      if (!p) return;
+      const mark = this.marks.size ? this.marks.markAt(p.x, p.y) : null;
+      this.hover.move(p.x, p.y, mark);
+    });
+  }
+
+  private follow(): void {
+    if (!this.host.isOpen) return;
+    requestAnimationFrame(() => {
+      if (!this.host.position() && !this.hover.isPinned) this.hover.close();
+    });
+  }
+}
