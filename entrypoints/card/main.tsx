@@ -7,6 +7,6 @@ const style = document.createElement('style');
 style.textContent = `${css}
 html, body { margin: 0; padding: 0; background: transparent; overflow: hidden; }
 .bs-frame { --backstory-card-width: 100%; --backstory-card-max-width: none; --backstory-card-max-height: 100vh; }
-.bs-frame .bs-card { box-shadow: none; }`;
+.bs-frame .bs-card { box-shadow: none; animation: none; }`;
 document.head.append(style);
 render(<CardFrame token={location.hash.slice(1)} />, document.getElementById('app')!);

@@ -66,7 +66,11 @@ export class CardHost {
       focus,
       pageTitle: this.doc.title,
     });
-    this.position();
+    if (!this.position()) {
+      // The mark is not on screen (it scrolled away or the page replaced it): nothing to show next to.
+      this.hide();
+      return;
+    }
     const host = this.ensure();
     host.style.setProperty('visibility', 'visible', 'important');
     host.style.setProperty('pointer-events', 'auto', 'important');
@@ -135,7 +139,10 @@ export class CardHost {
     frame.title = 'Backstory card';
     frame.setAttribute(
       'style',
-      'all: initial; display: block; width: 100%; height: 100%; border: 0; border-radius: 10px; ' +
+      // `all: initial` would reset the inherited visibility and pointer-events: the hidden card's frame
+      // would stay visible and catch clicks. Inherit them from the host.
+      'all: initial; visibility: inherit; pointer-events: inherit; color-scheme: normal; ' +
+        'display: block; width: 100%; height: 100%; border: 0; border-radius: 10px; ' +
         'box-shadow: 0 6px 28px rgb(0 0 0 / 0.22), 0 1px 3px rgb(0 0 0 / 0.12); background: transparent;',
     );
     this.loaded = new Promise((resolve) => frame.addEventListener('load', () => resolve(), { once: true }));

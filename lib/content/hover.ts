@@ -18,6 +18,9 @@ export interface HoverTimings {
   travelSpeed: number;
 }
 
+/** A pointer that arrived fast and then made no move for this long has come to rest. */
+const SETTLE_MS = 60;
+
 export const DEFAULT_TIMINGS: HoverTimings = { prefetchMs: 150, showMs: 500, hideMs: 300, travelSpeed: 0.5 };
 
 export interface HoverActions<M> {
@@ -46,6 +49,7 @@ export class HoverIntent<M> {
   private last: { x: number; y: number; t: number } | null = null;
   private timers: unknown[] = [];
   private hideTimer: unknown = null;
+  private settleTimer: unknown = null;
 
   constructor(
     private readonly actions: HoverActions<M>,
@@ -69,11 +73,26 @@ export class HoverIntent<M> {
       return;
     }
     if (this.shown !== null && !this.overCard) this.scheduleHide();
-    if (mark === null || speed >= this.timings.travelSpeed) {
+    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    if (mark === null) {
       this.cancelDwell();
       return;
     }
-    if (mark === this.candidate) return; // still resting on the same mark: its timers run on
+    if (speed >= this.timings.travelSpeed) {
+      // Travelling. If the pointer stops right here (no further move comes), that is a rest.
+      this.cancelDwell();
+      this.settleTimer = this.clock.setTimeout(() => {
+        this.settleTimer = null;
+        this.startDwell(mark);
+      }, SETTLE_MS);
+      return;
+    }
+    this.startDwell(mark);
+  }
+
+  private startDwell(mark: M): void {
+    if (mark === this.candidate || mark === this.shown) return; // already resting there: its timers run on
     this.cancelDwell();
     this.candidate = mark;
     this.timers.push(
@@ -167,6 +186,8 @@ export class HoverIntent<M> {
   }
 
   private cancelDwell(): void {
+    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers = [];
     this.candidate = null;

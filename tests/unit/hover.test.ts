@@ -57,12 +57,21 @@ describe('hover intent', () => {
 
   it('opens nothing when the pointer sweeps across marks', () => {
     const { hover, log, advance } = setup();
-    for (let i = 0; i < 40; i++) {
-      hover.move(i * 20, 100, i % 2 ? 'A' : null); // 20 px every 10 ms = 2 px/ms
+    for (let i = 0; i <= 40; i++) {
+      hover.move(i * 20, 100, i % 2 ? 'A' : null); // 20 px every 10 ms = 2 px/ms, ending off the marks
       advance(10);
     }
     advance(1000);
     expect(log).toEqual([]);
+  });
+
+  it('opens the card when the pointer arrives fast and stops on a mark', () => {
+    const { hover, log, advance } = setup();
+    hover.move(0, 100, null);
+    advance(10);
+    hover.move(100, 100, 'A'); // 10 px/ms: travel
+    advance(1000); // ...then no move at all
+    expect(log).toEqual(['prefetch A', 'show A']);
   });
 
   it('does not open a card for a mark the pointer left before the delay', () => {
