@@ -66,11 +66,11 @@ export class Marks {
     private palette: Palette = 'light',
   ) {}
 
-  /** Number of marks on the page. */
+  private count = 0;
+
+  /** Number of marks on the page (kept as a count: the pointer handler asks on every frame). */
   get size(): number {
-    let n = 0;
-    for (const list of this.byContainer.values()) n += list.length;
-    return n;
+    return this.count;
   }
 
   /** All marks in document order. */
@@ -103,6 +103,7 @@ export class Marks {
       const nodes = block.nodes.slice(start.index, end.index + 1);
       const mark: Mark = { range, entity: m.entity, text: block.text.slice(m.start, m.end), nodes };
       list.push(mark);
+      this.count++;
       for (const node of nodes) {
         const own = this.byNode.get(node);
         if (own) own.push(mark);
@@ -132,6 +133,7 @@ export class Marks {
   /** Removes every mark and every highlight this extension registered. */
   clear(): void {
     this.byContainer.clear();
+    this.count = 0;
     this.byNode.clear();
     this.first.clear();
     this.clearRegistry();
@@ -166,6 +168,7 @@ export class Marks {
 
   private remove(container: Node, marks: Mark[]): void {
     this.byContainer.delete(container);
+    this.count -= marks.length;
     const orphaned = new Set<string>();
     for (const mark of marks) {
       for (const name of [
