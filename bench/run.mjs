@@ -453,9 +453,9 @@ function render(res) {
           ['open IndexedDB "backstory"', num(rs.openMs, 1)],
           [`read the record (${mb(rs.bytes)} MB dictionary + ${int(rs.entities)} entities)`, num(rs.readMs, 1)],
           ['  of which structuredClone(buffer) alone', num(rs.cloneBufferMs, 1)],
-          ['  of which structuredClone(entities) alone', num(rs.cloneEntitiesMs, 1)],
-          ['  (entities kept as one JSON string instead: clone + JSON.parse)', num(rs.entitiesAsJsonMs, 1)],
-          ['deserialize()', num(rs.deserializeMs, 2)],
+          ['  of which the entity table (clone of its JSON string + JSON.parse)', num(rs.cloneEntitiesMs, 1)],
+          ['  (the table kept as objects instead: structuredClone of them)', num(rs.entitiesAsJsonMs, 1)],
+          ['deserialize() + JSON.parse(entities)', num(rs.deserializeMs, 2)],
           ['total (open + read + deserialize)', num(rs.totalMs, 1)],
           [
             `first page.match after ServiceWorker.stopAllWorkers (${sw.length} runs: ${swFirst.map((x) => num(x, 0)).join(', ')})`,
