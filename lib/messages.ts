@@ -128,8 +128,17 @@ export const isTabCallMessage = (m: unknown): m is TabCallMessage =>
  * keeps only those carrying the random token it was created with).
  */
 export type CardFrameMessage = { backstoryCard: 1; token: string } & (
-  | { type: 'prefetch'; entityId: string }
-  | { type: 'show'; entityId: string; matched: string; theme: 'light' | 'dark'; focus: boolean; pageTitle: string }
+  | { type: 'prefetch'; entityId: string; matched: string; theme: 'light' | 'dark' }
+  | {
+      type: 'show';
+      entityId: string;
+      matched: string;
+      theme: 'light' | 'dark';
+      focus: boolean;
+      pageTitle: string;
+      /** When the content script decided to show it (epoch ms, high resolution), for the benchmark. */
+      sentAt: number;
+    }
   | { type: 'hide' }
 );
 export const isCardFrameMessage = (m: unknown): m is CardFrameMessage =>

@@ -49,9 +49,13 @@ export class CardHost {
     return this.current?.mark ?? null;
   }
 
-  /** Starts loading the card data for a mark the pointer rests on. */
-  prefetch(mark: Mark): void {
-    this.send({ type: 'prefetch', entityId: mark.entity.id });
+  /**
+   * The pointer rests on a mark: the frame loads its card and, while no card is on screen, renders it
+   * already, transparent and next to the mark, so that `show` only has to make it opaque.
+   */
+  prefetch(mark: Mark, point: { x: number; y: number } | null, palette: Palette): void {
+    if (!this.current) this.place(mark, point);
+    this.send({ type: 'prefetch', entityId: mark.entity.id, matched: mark.text, theme: palette });
   }
 
   /** Shows the card for a mark, next to the point the pointer is at (or the mark's start). */
@@ -65,25 +69,21 @@ export class CardHost {
       theme: palette,
       focus,
       pageTitle: this.doc.title,
+      sentAt: performance.timeOrigin + performance.now(),
     });
     if (!this.position()) {
       // The mark is not on screen (it scrolled away or the page replaced it): nothing to show next to.
       this.hide();
       return;
     }
-    const host = this.ensure();
-    host.style.setProperty('visibility', 'visible', 'important');
-    host.style.setProperty('pointer-events', 'auto', 'important');
+    this.setShown(true);
     if (focus) this.frame?.focus();
   }
 
   hide(): void {
     if (!this.current) return;
     this.current = null;
-    if (this.host) {
-      this.host.style.setProperty('visibility', 'hidden', 'important');
-      this.host.style.setProperty('pointer-events', 'none', 'important');
-    }
+    this.setShown(false);
     this.send({ type: 'hide' });
   }
 
@@ -94,17 +94,34 @@ export class CardHost {
     this.position();
   }
 
-  /** Keeps the card next to its mark (after scrolling or resizing); closes it if the mark is gone. */
+  /** Keeps the card next to its mark (after scrolling or resizing); false if the mark is off screen or gone. */
   position(): boolean {
-    const host = this.host ?? this.ensure();
     const cur = this.current;
-    if (!cur) return false;
-    const rects = [...cur.mark.range.getClientRects()];
-    const anchor = nearestRect(rects, cur.x, cur.y);
-    if (!anchor || !cur.mark.range.startContainer.isConnected) return false;
+    return cur ? this.place(cur.mark, cur) : false;
+  }
+
+  /**
+   * Open cards stay drawn in the page's top layer: hidden ones are transparent and let the pointer
+   * through (rather than `visibility: hidden`), so the browser keeps rendering the frame and a card
+   * appears in the first frame after it is shown. The frame makes itself inert meanwhile.
+   */
+  private setShown(shown: boolean): void {
+    const host = this.ensure();
+    host.style.setProperty('opacity', shown ? '1' : '0', 'important');
+    host.style.setProperty('pointer-events', shown ? 'auto' : 'none', 'important');
+    if (shown) host.removeAttribute('aria-hidden');
+    else host.setAttribute('aria-hidden', 'true');
+  }
+
+  private place(mark: Mark, point: { x: number; y: number } | null): boolean {
+    const host = this.ensure();
+    const rects = [...mark.range.getClientRects()];
+    const first = rects[0];
+    const anchor = nearestRect(rects, point?.x ?? first?.left ?? 0, point?.y ?? first?.top ?? 0);
+    if (!anchor || !mark.range.startContainer.isConnected) return false;
     const view = this.doc.defaultView!;
     const viewport = { width: view.innerWidth, height: view.innerHeight };
-    const rtl = view.getComputedStyle(cur.mark.range.startContainer.parentElement ?? this.doc.body).direction === 'rtl';
+    const rtl = view.getComputedStyle(mark.range.startContainer.parentElement ?? this.doc.body).direction === 'rtl';
     const p = placeCard(anchor, { width: CARD_WIDTH, height: this.height }, viewport, { rtl });
     const width = Math.min(CARD_WIDTH, viewport.width - 16);
     host.style.setProperty('left', `${p.left}px`, 'important');
@@ -112,6 +129,11 @@ export class CardHost {
     host.style.setProperty('width', `${width}px`, 'important');
     host.style.setProperty('height', `${Math.min(this.height, p.maxHeight)}px`, 'important');
     return anchor.bottom > 0 && anchor.top < viewport.height;
+  }
+
+  /** Loads the card frame ahead of need (the pointer met a mark), so the first card is not late. */
+  warm(): void {
+    this.ensure();
   }
 
   /** Moves keyboard focus into the card. */
@@ -131,7 +153,8 @@ export class CardHost {
   private ensure(): HTMLElement {
     if (this.host) return this.host;
     const host = this.doc.createElement(`${OWN_PREFIX}card`);
-    host.setAttribute('style', `${HOST_STYLE} visibility: hidden !important; pointer-events: none !important;`);
+    host.setAttribute('style', `${HOST_STYLE} opacity: 0 !important; pointer-events: none !important;`);
+    host.setAttribute('aria-hidden', 'true');
     host.setAttribute('popover', 'manual');
     const shadow = host.attachShadow({ mode: 'closed' });
     const frame = this.doc.createElement('iframe');

@@ -25,7 +25,7 @@ export class Cards {
     this.host = new CardHost(doc, { onEnter: () => this.hover.enterCard(), onLeave: () => this.hover.leaveCard() });
     this.hover = new HoverIntent<Mark>(
       {
-        prefetch: (mark) => this.host.prefetch(mark),
+        prefetch: (mark) => this.host.prefetch(mark, this.point, detectPalette(doc)),
         show: (mark) => this.host.show(mark, this.point, detectPalette(doc), false),
         hide: () => this.onHidden(),
       },
@@ -99,6 +99,7 @@ export class Cards {
       const p = this.point;
       if (!p) return;
       const mark = this.marks.size ? this.marks.markAt(p.x, p.y) : null;
+      if (mark) this.host.warm();
       this.hover.move(p.x, p.y, mark);
     });
   }
