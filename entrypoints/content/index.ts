@@ -10,6 +10,10 @@ export default defineContentScript({
   runAt: 'document_end',
   // In the manifest, so the ::highlight() rules apply to the document without adding a node to it.
   cssInjectionMode: 'manifest',
+  // WXT would also announce each start with window.postMessage, which every page script can read
+  // (and which carries the extension's id). The document event it dispatches is enough to retire an
+  // older copy of this script after an update.
+  noScriptStartedPostMessage: true,
   main(ctx) {
     void runContentScript(ctx);
   },
