@@ -16,7 +16,8 @@ import { Cards } from './cards';
 export async function runContentScript(ctx: ContentScriptContext): Promise<void> {
   const api = nativeHighlightApi(window);
   if (!api) return; // no CSS Custom Highlight API: marking would mean touching the page, so do nothing
-  const marks = new Marks(document, api, detectPalette(document));
+  const palette = () => detectPalette(document);
+  const marks = new Marks(document, api, palette);
   const scanner = new PageScanner(document, {
     marks,
     match: async (texts) => {
@@ -34,7 +35,7 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
     if (next === active) return;
     active = next;
     if (active) {
-      marks.setPalette(detectPalette(document));
+      marks.setPalette(palette);
       void scanner.start();
     } else {
       cards.close();

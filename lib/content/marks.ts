@@ -63,7 +63,8 @@ export class Marks {
   constructor(
     private readonly doc: Document,
     private readonly api: HighlightApi,
-    private palette: Palette = 'light',
+    /** The palette, or how to find it out: asked only once the page has a mark (it reads styles). */
+    private palette: Palette | (() => Palette) = 'light',
   ) {}
 
   private count = 0;
@@ -122,8 +123,14 @@ export class Marks {
   }
 
   /** Switches to the other palette (the page turned dark or light). */
-  setPalette(palette: Palette): void {
+  setPalette(palette: Palette | (() => Palette)): void {
     if (palette === this.palette) return;
+    if (typeof palette === 'function' && this.count === 0) {
+      this.palette = palette;
+      return;
+    }
+    if (typeof palette === 'function') palette = palette();
+    if (palette === this.resolvedPalette()) return;
     const marks = this.all();
     this.clearRegistry();
     this.palette = palette;
@@ -172,8 +179,8 @@ export class Marks {
     const orphaned = new Set<string>();
     for (const mark of marks) {
       for (const name of [
-        highlightName(this.palette, mark.entity.kind, false),
-        highlightName(this.palette, mark.entity.kind, true),
+        highlightName(this.resolvedPalette(), mark.entity.kind, false),
+        highlightName(this.resolvedPalette(), mark.entity.kind, true),
       ])
         this.highlights.get(name)?.delete(mark.range);
       for (const node of mark.nodes) {
@@ -202,9 +209,14 @@ export class Marks {
     }
   }
 
+  private resolvedPalette(): Palette {
+    if (typeof this.palette === 'function') this.palette = this.palette();
+    return this.palette;
+  }
+
   private paint(mark: Mark, first: boolean): void {
-    this.highlights.get(highlightName(this.palette, mark.entity.kind, !first))?.delete(mark.range);
-    this.highlight(highlightName(this.palette, mark.entity.kind, first)).add(mark.range);
+    this.highlights.get(highlightName(this.resolvedPalette(), mark.entity.kind, !first))?.delete(mark.range);
+    this.highlight(highlightName(this.resolvedPalette(), mark.entity.kind, first)).add(mark.range);
   }
 
   private highlight(name: string): Highlight {

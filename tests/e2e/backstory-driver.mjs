@@ -10,6 +10,10 @@
  * - `call(name, input)`: a background call from an extension page (entity.save, entity.delete, ...);
  * - `setSettings(settings)`: writes `settings` in the extension's storage.local;
  * - `highlights(tab)`: what the page's main world sees in `CSS.highlights` ({ name: [marked texts] }).
+ * - `tabCall(tab, call, value)`: any other TabCallMessage (`mention.next`, `card.close`, ...) sent to the tab's
+ *   top frame from an extension page, as the background does for the keyboard commands.
+ * `openPage(url, { init })` also runs `init` in the page's main world at document creation (after the
+ * mutation recorder, before the page's own scripts), e.g. to install listeners a test wants in place early.
  */
 /* global window, document, CSS, MutationObserver, chrome, browser -- only inside evaluate() callbacks */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -88,11 +92,12 @@ const isLocal = (url) => {
 /**
  * @typedef {object} Driver
  * @property {'Chromium' | 'Firefox'} name
- * @property {(url: string, options?: { record?: boolean, blockOtherHosts?: boolean }) => Promise<Tab>} openPage
+ * @property {(url: string, options?: { record?: boolean, blockOtherHosts?: boolean, init?: Function }) => Promise<Tab>} openPage
  * @property {(tab: Tab) => Promise<any>} mentions the `tab.mentions` answer of the tab's top frame
  * @property {(name: string, input: any) => Promise<any>} call a background call; throws unless it succeeds
  * @property {(settings: any) => Promise<void>} setSettings
  * @property {(tab: Tab) => Promise<Record<string, string[]>>} highlights
+ * @property {(tab: Tab, call: string, value?: number | boolean) => Promise<any>} tabCall
  * @property {() => Promise<void>} close
  */
 
@@ -110,13 +115,14 @@ export async function chromiumDriver() {
   /** @type {Driver} */
   const driver = {
     name: 'Chromium',
-    async openPage(url, { record = true, blockOtherHosts = false } = {}) {
+    async openPage(url, { record = true, blockOtherHosts = false, init } = {}) {
       await extensionPage(); // opened first, so the page under test is the foreground tab
       const page = await ext.context.newPage();
       const errors = [];
       const blocked = [];
       page.on('pageerror', (e) => errors.push(e));
       if (record) await page.addInitScript(installMutationRecorder);
+      if (init) await page.addInitScript(init);
       if (blockOtherHosts)
         await page.route('**/*', (route) => {
           const u = route.request().url();
@@ -146,6 +152,18 @@ export async function chromiumDriver() {
         if (!active || active.id === self?.id) throw new Error('the page under test is not the active tab');
         return chrome.tabs.sendMessage(active.id, { backstoryTab: 1, call: 'tab.mentions' }, { frameId: 0 });
       });
+    },
+    async tabCall(tab, call, value) {
+      // The tab is found as in mentions(): made the active tab of its window.
+      const popup = await extensionPage();
+      await tab.page.bringToFront();
+      const message = { backstoryTab: 1, call, ...(value === undefined ? {} : { value }) };
+      return popup.evaluate(async (m) => {
+        const self = await chrome.tabs.getCurrent();
+        const [active] = await chrome.tabs.query({ active: true, currentWindow: true });
+        if (!active || active.id === self?.id) throw new Error('the page under test is not the active tab');
+        return (await chrome.tabs.sendMessage(active.id, m, { frameId: 0 })) ?? null;
+      }, message);
     },
     async call(name, input) {
       const popup = await extensionPage();
@@ -179,7 +197,7 @@ export async function firefoxDriver() {
   /** @type {Driver} */
   const driver = {
     name: 'Firefox',
-    async openPage(url, { record = true, blockOtherHosts = false } = {}) {
+    async openPage(url, { record = true, blockOtherHosts = false, init } = {}) {
       // The extension page is opened first, so the page under test is the foreground tab: Firefox
       // throttles the timers of background tabs to one a second.
       await extensionPage();
@@ -188,6 +206,7 @@ export async function firefoxDriver() {
       const blocked = [];
       page.on('pageerror', (e) => errors.push(e));
       if (record) await page.evaluateOnNewDocument(installMutationRecorder);
+      if (init) await page.evaluateOnNewDocument(init);
       if (blockOtherHosts) {
         await page.setRequestInterception(true);
         page.on('request', (request) => {
@@ -218,6 +237,18 @@ export async function firefoxDriver() {
         if (tabs.length !== 1) throw new Error(`expected one tab at ${url}, found ${tabs.length}`);
         return browser.tabs.sendMessage(tabs[0].id, { backstoryTab: 1, call: 'tab.mentions' }, { frameId: 0 });
       }, tab.url);
+    },
+    async tabCall(tab, call, value) {
+      const popup = await extensionPage();
+      const message = { backstoryTab: 1, call, ...(value === undefined ? {} : { value }) };
+      return popup.evaluate(
+        async ([url, m]) => {
+          const tabs = (await browser.tabs.query({})).filter((t) => t.url === url);
+          if (tabs.length !== 1) throw new Error(`expected one tab at ${url}, found ${tabs.length}`);
+          return (await browser.tabs.sendMessage(tabs[0].id, m, { frameId: 0 })) ?? null;
+        },
+        [tab.url, message],
+      );
     },
     /** The same question asked straight from the extension page in its tab (no background page in between). */
     async mentionsFromTabPage(tab) {

@@ -3,7 +3,12 @@ import { nearestRect, placeCard } from '../../lib/content/position';
 
 const viewport = { width: 1000, height: 800 };
 const card = { width: 360, height: 300 };
-const mark = (left: number, top: number, width = 80, height = 20) => ({ left, top, right: left + width, bottom: top + height });
+const mark = (left: number, top: number, width = 80, height = 20) => ({
+  left,
+  top,
+  right: left + width,
+  bottom: top + height,
+});
 
 describe('card placement', () => {
   it('goes below the mark, aligned with its start', () => {

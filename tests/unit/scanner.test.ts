@@ -122,3 +122,21 @@ describe('page scanner', () => {
     expect(rangesText(api)).toEqual({ 'backstory-place-first': ['Taji'] });
   });
 });
+
+describe('palette', () => {
+  it('reads the page’s colours only once it has something to mark, and uses the dark names on dark pages', async () => {
+    document.body.innerHTML = '<p>nothing known</p>';
+    const api = fakeHighlights();
+    let asked = 0;
+    const marks = new Marks(document, api, () => (asked++, 'dark'));
+    scanner = new PageScanner(document, { marks, match: fakeMatcher().match, settleMs: 10 });
+    await scanner.start();
+    expect(asked).toBe(0);
+    const p = document.createElement('p');
+    p.textContent = 'Taji';
+    document.body.append(p);
+    await scanner.idle();
+    expect(asked).toBe(1);
+    expect(rangesText(api)).toEqual({ 'backstory-dark-place-first': ['Taji'] });
+  });
+});
