@@ -107,27 +107,29 @@ export interface TabCallOutputs {
   /** Keyboard navigation (the commands API): move to the next / previous mention and open its card. */
   'mention.next': null;
   'mention.previous': null;
-  /** From the card frame: its content's height changed. */
-  'card.size': null;
-  /** From the card frame: close the card (Esc or the close button), or (un)pin it. */
+  /** Close the tab's card, if one is open. */
   'card.close': null;
-  'card.pin': null;
 }
 export type TabCallName = keyof TabCallOutputs;
 export interface TabCallMessage<K extends TabCallName = TabCallName> {
   backstoryTab: 1;
   call: K;
-  /** `card.size`: the height in CSS px; `card.pin`: whether pinned. */
-  value?: number | boolean;
 }
 export const isTabCallMessage = (m: unknown): m is TabCallMessage =>
   typeof m === 'object' && m !== null && (m as { backstoryTab?: unknown }).backstoryTab === 1;
 
 /**
- * From the content script to its card frame (runtime messages reach every extension frame; the frame
- * keeps only those carrying the random token it was created with).
+ * The content script and its card frame talk over a private MessageChannel: the content script sends
+ * one port to the frame (`CardFrameInit`, checked against the random token in the frame's URL), and
+ * after that page scripts see nothing of the exchange (a window's postMessage they could read; the
+ * runtime messaging of Firefox does not reach an extension frame inside a web page).
  */
-export type CardFrameMessage = { backstoryCard: 1; token: string } & (
+export interface CardFrameInit {
+  backstoryCardInit: string;
+}
+
+/** Content script → card frame. */
+export type ToCardFrame =
   | { type: 'prefetch'; entityId: string; matched: string; theme: 'light' | 'dark' }
   | {
       type: 'show';
@@ -135,11 +137,16 @@ export type CardFrameMessage = { backstoryCard: 1; token: string } & (
       matched: string;
       theme: 'light' | 'dark';
       focus: boolean;
+      pageUrl: string;
       pageTitle: string;
       /** When the content script decided to show it (epoch ms, high resolution), for the benchmark. */
       sentAt: number;
     }
-  | { type: 'hide' }
-);
-export const isCardFrameMessage = (m: unknown): m is CardFrameMessage =>
-  typeof m === 'object' && m !== null && (m as { backstoryCard?: unknown }).backstoryCard === 1;
+  | { type: 'hide' };
+
+/** Card frame → content script. */
+export type FromCardFrame =
+  | { type: 'size'; height: number }
+  | { type: 'close' }
+  | { type: 'pin'; pinned: boolean }
+  | { type: 'pointer'; inside: boolean };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global document, chrome -- only inside page.evaluate() callbacks, which run in the browser */
+/* global document, chrome, CSS -- only inside page.evaluate() callbacks, which run in the browser */
 /**
  * `npm start`: the main job on the bundled default. Builds the Chrome extension, serves the demo
  * article on 127.0.0.1, and opens Chromium with the extension loaded (the starter pack installs itself

@@ -123,7 +123,7 @@ if (build.note.startsWith('build failed')) {
     const tap = `${TMP}/e2e.tap`;
     const { code } = await run('node', [
       '--test',
-      '--test-timeout=120000',
+      '--test-timeout=600000',
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',

@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { callBackground } from '../../lib/client';
-import { isCardFrameMessage, type CardFrameMessage, type TabCallMessage } from '../../lib/messages';
+import type { FromCardFrame, ToCardFrame } from '../../lib/messages';
 import type { CardData } from '../../lib/store/store';
 import Card, { type CardTheme, type SeenPage } from './Card';
 
 export interface CardFrameProps {
-  /** The random token the content script put in this frame's URL; messages without it are not ours. */
-  token: string;
+  /** This frame's end of the private channel to the content script that created it. */
+  port: MessagePort;
 }
 
 interface Loaded {
@@ -26,9 +26,8 @@ interface Shown {
  * card can save notes (only extension pages may write). The content script tells it what to show; it
  * fetches the data itself (prefetched while the pointer rests) and reports its height back.
  */
-export default function CardFrame({ token }: CardFrameProps) {
+export default function CardFrame({ port }: CardFrameProps) {
   const cache = useRef(new Map<string, Promise<Loaded>>());
-  const reply = useRef<{ tabId: number; frameId: number } | null>(null);
   const [shown, setShown] = useState<Shown | null>(null);
   const [history, setHistory] = useState<Shown[]>([]);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -43,11 +42,7 @@ export default function CardFrame({ token }: CardFrameProps) {
   /** The pending `show` being timed: when it was sent and received (see the effect that reports it). */
   const timing = useRef<{ entityId: string; sentAt: number; receivedAt: number } | null>(null);
 
-  const tell = useCallback((message: TabCallMessage) => {
-    const target = reply.current;
-    if (!target) return;
-    browser.tabs.sendMessage(target.tabId, message, { frameId: target.frameId }).catch(() => {});
-  }, []);
+  const tell = useCallback((message: FromCardFrame) => port.postMessage(message), [port]);
 
   const load = useCallback((entityId: string, fresh = false): Promise<Loaded> => {
     const cached = cache.current.get(entityId);
@@ -84,16 +79,7 @@ export default function CardFrame({ token }: CardFrameProps) {
   );
 
   useEffect(() => {
-    const onMessage = (
-      message: unknown,
-      sender: { id?: string; tab?: { id?: number }; frameId?: number; url?: string },
-    ) => {
-      if (!isCardFrameMessage(message) || message.token !== token || sender.id !== browser.runtime.id) return undefined;
-      if (sender.tab?.id !== undefined) reply.current = { tabId: sender.tab.id, frameId: sender.frameId ?? 0 };
-      handle(message, sender.url);
-      return undefined;
-    };
-    const handle = (message: CardFrameMessage, url: string | undefined) => {
+    const handle = (message: ToCardFrame) => {
       if (message.type === 'prefetch') {
         // While no card is on screen, render the one the pointer rests on already (the host keeps
         // it transparent): when `show` comes, it is on screen in the next frame, at its final size.
@@ -115,7 +101,7 @@ export default function CardFrame({ token }: CardFrameProps) {
         setTheme(message.theme);
         setHistory((h) => (h.length ? [] : h));
         setPinned(message.focus);
-        setPage(url ? { url, title: message.pageTitle } : null);
+        setPage({ url: message.pageUrl, title: message.pageTitle });
         wantFocus.current = message.focus;
         if (prerendered) {
           // Already rendered: the host made it opaque before this message even arrived. Time the
@@ -149,9 +135,18 @@ export default function CardFrame({ token }: CardFrameProps) {
         setHistory([]);
       }
     };
-    browser.runtime.onMessage.addListener(onMessage);
-    return () => browser.runtime.onMessage.removeListener(onMessage);
-  }, [token, load, display]);
+    port.onmessage = (e: MessageEvent<ToCardFrame>) => handle(e.data);
+    // The page gets no pointer events for this frame (it runs in its own process): tell the host.
+    const enter = () => tell({ type: 'pointer', inside: true });
+    const leave = () => tell({ type: 'pointer', inside: false });
+    document.documentElement.addEventListener('pointerenter', enter);
+    document.documentElement.addEventListener('pointerleave', leave);
+    return () => {
+      port.onmessage = null;
+      document.documentElement.removeEventListener('pointerenter', enter);
+      document.documentElement.removeEventListener('pointerleave', leave);
+    };
+  }, [port, load, display, tell]);
 
   // The host sizes the frame to the card: report the card's natural height (its scrolling body's
   // whole content, not what the frame shows of it) whenever anything in it changes.
@@ -166,7 +161,7 @@ export default function CardFrame({ token }: CardFrameProps) {
       if (!card) return;
       const body = card.querySelector<HTMLElement>('.bs-body');
       const natural = body ? card.offsetHeight - body.clientHeight + body.scrollHeight : card.scrollHeight;
-      if (natural !== last) tell({ backstoryTab: 1, call: 'card.size', value: (last = natural) });
+      if (natural !== last) tell({ type: 'size', height: (last = natural) });
     };
     const schedule = () => {
       if (!queued) requestAnimationFrame(measure);
@@ -210,7 +205,7 @@ export default function CardFrame({ token }: CardFrameProps) {
     root.current?.querySelector<HTMLElement>('button, a[href], textarea')?.focus();
   }, [loaded]);
 
-  const close = useCallback(() => tell({ backstoryTab: 1, call: 'card.close' }), [tell]);
+  const close = useCallback(() => tell({ type: 'close' }), [tell]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -239,7 +234,7 @@ export default function CardFrame({ token }: CardFrameProps) {
           onTogglePin={() => {
             const next = !pinned;
             setPinned(next);
-            tell({ backstoryTab: 1, call: 'card.pin', value: next });
+            tell({ type: 'pin', pinned: next });
           }}
           onClose={close}
           canGoBack={history.length > 0}
@@ -253,7 +248,7 @@ export default function CardFrame({ token }: CardFrameProps) {
             setHistory([...history, shown]);
             // Following a link keeps the card open: the reader is now using it.
             setPinned(true);
-            tell({ backstoryTab: 1, call: 'card.pin', value: true });
+            tell({ type: 'pin', pinned: true });
             void display({ entityId: id, matched: '' });
           }}
           onOpenManager={(id) => {

@@ -5,7 +5,7 @@
  * `!important` styles, so page CSS can neither hide nor restyle it, and it never shifts the layout.
  */
 import { browser } from 'wxt/browser';
-import type { CardFrameMessage } from '../messages';
+import type { CardFrameInit, FromCardFrame, ToCardFrame } from '../messages';
 import type { Mark, Palette } from './marks';
 import { OWN_PREFIX } from './blocks';
 import { nearestRect, placeCard } from './position';
@@ -16,23 +16,21 @@ const HOST_STYLE =
   'padding: 0 !important; border: 0 !important; background: transparent !important; overflow: visible !important; ' +
   'z-index: 2147483647 !important; color-scheme: normal !important; inset: auto !important;';
 
-type Outgoing = CardFrameMessage extends infer M
-  ? M extends unknown
-    ? Omit<M, 'backstoryCard' | 'token'>
-    : never
-  : never;
-
 export interface CardHostEvents {
-  /** The pointer entered / left the card. */
+  /** The pointer entered / left the card (reported by the frame: a page gets no pointer events for an
+   * out-of-process frame). */
   onEnter(): void;
   onLeave(): void;
+  /** The card asks to be closed (Esc or its close button), or was (un)pinned. */
+  onClose(): void;
+  onPin(pinned: boolean): void;
 }
 
 export class CardHost {
   readonly token = crypto.randomUUID();
   private host: HTMLElement | null = null;
   private frame: HTMLIFrameElement | null = null;
-  private loaded: Promise<void> | null = null;
+  private port: MessagePort | null = null;
   private height = 240;
   private current: { mark: Mark; x: number; y: number } | null = null;
 
@@ -68,6 +66,7 @@ export class CardHost {
       matched: mark.text,
       theme: palette,
       focus,
+      pageUrl: this.doc.location?.href ?? '',
       pageTitle: this.doc.title,
       sentAt: performance.timeOrigin + performance.now(),
     });
@@ -136,6 +135,17 @@ export class CardHost {
     this.ensure();
   }
 
+  /** Whether keyboard focus is inside the card. */
+  get hasFocus(): boolean {
+    return this.host !== null && this.doc.activeElement === this.host;
+  }
+
+  /** Takes keyboard focus out of the card. */
+  blur(): void {
+    this.frame?.blur();
+    this.host?.blur();
+  }
+
   /** Moves keyboard focus into the card. */
   focus(): void {
     this.frame?.focus();
@@ -147,7 +157,8 @@ export class CardHost {
     this.host?.remove();
     this.host = null;
     this.frame = null;
-    this.loaded = null;
+    this.port?.close();
+    this.port = null;
   }
 
   private ensure(): HTMLElement {
@@ -168,7 +179,19 @@ export class CardHost {
         'display: block; width: 100%; height: 100%; border: 0; border-radius: 10px; ' +
         'box-shadow: 0 6px 28px rgb(0 0 0 / 0.22), 0 1px 3px rgb(0 0 0 / 0.12); background: transparent;',
     );
-    this.loaded = new Promise((resolve) => frame.addEventListener('load', () => resolve(), { once: true }));
+    // A private channel to the frame: messages wait in it until the frame takes its end.
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e: MessageEvent<FromCardFrame>) => this.receive(e.data);
+    this.port = channel.port1;
+    frame.addEventListener(
+      'load',
+      () => {
+        const init: CardFrameInit = { backstoryCardInit: this.token };
+        // Delivered to the frame's window only; page scripts cannot reach that window (closed shadow root).
+        frame.contentWindow?.postMessage(init, '*', [channel.port2]);
+      },
+      { once: true },
+    );
     shadow.append(frame);
     host.addEventListener('pointerenter', () => this.events.onEnter());
     host.addEventListener('pointerleave', () => this.events.onLeave());
@@ -183,10 +206,26 @@ export class CardHost {
     return host;
   }
 
-  private send(message: Outgoing): void {
+  private send(message: ToCardFrame): void {
     this.ensure();
-    const full = { ...message, backstoryCard: 1, token: this.token } as CardFrameMessage;
-    // Messages wait for the frame to load; the frame keeps only the newest state that matters.
-    void this.loaded!.then(() => browser.runtime.sendMessage(full)).catch(() => {});
+    this.port?.postMessage(message);
+  }
+
+  private receive(message: FromCardFrame): void {
+    switch (message?.type) {
+      case 'size':
+        this.setHeight(message.height);
+        break;
+      case 'close':
+        this.events.onClose();
+        break;
+      case 'pin':
+        this.events.onPin(message.pinned);
+        break;
+      case 'pointer':
+        if (message.inside) this.events.onEnter();
+        else this.events.onLeave();
+        break;
+    }
   }
 }

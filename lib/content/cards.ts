@@ -22,7 +22,12 @@ export class Cards {
     signal: AbortSignal,
     timings: HoverTimings = DEFAULT_TIMINGS,
   ) {
-    this.host = new CardHost(doc, { onEnter: () => this.hover.enterCard(), onLeave: () => this.hover.leaveCard() });
+    this.host = new CardHost(doc, {
+      onEnter: () => this.hover.enterCard(),
+      onLeave: () => this.hover.leaveCard(),
+      onClose: () => this.close(),
+      onPin: (pinned) => this.hover.setPinned(pinned),
+    });
     this.hover = new HoverIntent<Mark>(
       {
         prefetch: (mark) => this.host.prefetch(mark, this.point, detectPalette(doc)),
@@ -51,15 +56,6 @@ export class Cards {
     });
   }
 
-  /** The frame reported its content's height. */
-  setHeight(height: number): void {
-    this.host.setHeight(height);
-  }
-
-  setPinned(pinned: boolean): void {
-    this.hover.setPinned(pinned);
-  }
-
   /** Closes the card and gives focus back to where it was before the card took it. */
   close(): void {
     this.hover.close();
@@ -83,10 +79,18 @@ export class Cards {
   }
 
   private onHidden(): void {
+    const hadFocus = this.host.hasFocus;
     this.host.hide();
     const back = this.returnFocus as HTMLElement | null;
     this.returnFocus = null;
-    if (back && typeof back.focus === 'function' && back.isConnected) back.focus();
+    if (!hadFocus) return;
+    // Back to what had focus before the card took it; with nothing focusable there (the body), out of
+    // the frame at least, so the page gets its keys again.
+    if (back && back !== this.doc.body && typeof back.focus === 'function' && back.isConnected) back.focus();
+    else {
+      this.host.blur();
+      this.doc.defaultView?.focus();
+    }
   }
 
   private onPointer(e: PointerEvent): void {

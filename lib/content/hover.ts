@@ -64,6 +64,9 @@ export class HoverIntent<M> {
 
   /** The pointer moved to (x, y); `mark` is the mark under it (null: none). */
   move(x: number, y: number, mark: M | null): void {
+    // A move over the page means the pointer is not over the card (the card's frame gets its own
+    // events, and may not tell us when the pointer left it).
+    this.overCard = false;
     const t = this.clock.now();
     const speed = this.last ? Math.hypot(x - this.last.x, y - this.last.y) / Math.max(1, t - this.last.t) : 0;
     this.last = { x, y, t };

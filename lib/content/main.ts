@@ -53,18 +53,12 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
     switch (message.call) {
       case 'tab.mentions':
         return Promise.resolve(mentionsOnPage(marks, active, scanner));
-      case 'mention.next':
-      case 'mention.previous':
-        if (active) cards.step(message.call === 'mention.next' ? 1 : -1);
-        return Promise.resolve(null);
-      case 'card.size':
-        if (typeof message.value === 'number') cards.setHeight(message.value);
-        return Promise.resolve(null);
       case 'card.close':
         cards.close();
         return Promise.resolve(null);
-      case 'card.pin':
-        cards.setPinned(message.value === true);
+      case 'mention.next':
+      case 'mention.previous':
+        if (active) cards.step(message.call === 'mention.next' ? 1 : -1);
         return Promise.resolve(null);
     }
     return undefined;

@@ -132,3 +132,16 @@ describe('hover intent', () => {
     expect(hover.open).toBe('C');
   });
 });
+
+describe('hover intent and the card', () => {
+  it('closes the card when the pointer is back on the page, even if the card never said it was left', () => {
+    const { hover, advance } = setup();
+    hover.move(100, 100, 'A');
+    advance(500);
+    hover.enterCard();
+    advance(1000);
+    hover.move(600, 600, null); // a move seen by the page: the pointer is out of the card
+    advance(300);
+    expect(hover.open).toBeNull();
+  });
+});
