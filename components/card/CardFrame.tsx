@@ -252,7 +252,8 @@ export default function CardFrame({ port }: CardFrameProps) {
             void display({ entityId: id, matched: '' });
           }}
           onOpenManager={(id) => {
-            void browser.tabs.create({ url: browser.runtime.getURL(`/options.html#entity=${encodeURIComponent(id)}`) });
+            // A new tab of the manager. (Firefox gives an extension frame inside a web page no `tabs` API.)
+            window.open(browser.runtime.getURL(`/options.html#entity=${encodeURIComponent(id)}`), '_blank', 'noopener');
           }}
           onSaveNote={async ({ id, text }) => {
             const r = await callBackground('note.save', {
