@@ -17,7 +17,8 @@ export default defineConfig({
     name: 'Backstory',
     description:
       'Context for the news you read: marks the people, places and groups you know about and shows their background, timeline and your notes.',
-    permissions: ['storage', 'unlimitedStorage'],
+    // Each permission is justified in docs/permissions.md.
+    permissions: ['storage', 'unlimitedStorage', 'contextMenus'],
     action: { default_title: 'Backstory' },
     commands: {
       'next-mention': {
@@ -27,6 +28,10 @@ export default defineConfig({
       'previous-mention': {
         suggested_key: { default: 'Alt+Shift+K' },
         description: 'Go to the previous marked name and open its card',
+      },
+      'capture-selection': {
+        suggested_key: { default: 'Alt+Shift+N' },
+        description: 'Capture the selected text: add it as an entity, an alias, a note or an event',
       },
     },
     // The card is an extension page framed into the page: cross-origin, so page scripts cannot read it.

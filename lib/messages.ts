@@ -7,8 +7,9 @@
 import type { z } from 'zod';
 import type { CALL_INPUTS } from './background/calls';
 import type { EntityKind, EntityRecord, EventRecord, NoteRecord, PackRecord } from './model';
-import type { CardData, StoreStats } from './store/store';
+import type { CardData, MergeSummary, StoreStats } from './store/store';
 import type { ImportSummary } from './store/packs';
+import type { SearchResults } from './background/search';
 import type { PackDocument } from './pack/schema';
 import type { MatchReply, ScanStats } from './content/scanner';
 import type { SeenPage } from './background/seen';
@@ -42,13 +43,18 @@ export const CALL_ACCESS = {
   'event.save': 'extension',
   'event.delete': 'extension',
   'notes.recent': 'extension',
+  'notes.list': 'extension',
   'notes.about': 'extension',
   'note.save': 'extension',
   'note.delete': 'extension',
+  'record.restore': 'extension',
+  'entities.merge': 'extension',
+  search: 'extension',
   'packs.list': 'extension',
   'pack.import': 'extension',
   'pack.export': 'extension',
   'pack.remove': 'extension',
+  'csv.import': 'extension',
 } as const satisfies Record<keyof typeof CALL_INPUTS, Access>;
 
 export type CallName = keyof typeof CALL_ACCESS;
@@ -72,14 +78,32 @@ export interface CallOutputs {
   'event.save': EventRecord;
   'event.delete': null;
   'notes.recent': NoteRecord[];
+  'notes.list': NoteRecord[];
   'notes.about': NoteRecord[];
   'note.save': NoteRecord;
   'note.delete': null;
+  'record.restore': EntityRecord | EventRecord | NoteRecord;
+  'entities.merge': MergeSummary;
+  search: SearchResults;
   'packs.list': PackRecord[];
   'pack.import': ImportSummary;
   'pack.export': PackDocument;
-  'pack.remove': { entities: number; events: number; notes: number };
+  'pack.remove': { entities: number; events: number; notes: number; kept: number };
+  'csv.import': ImportSummary & { warnings: string[] };
 }
+
+/**
+ * Sent by the background to extension pages while a long import runs (`job` is the id the page passed
+ * with `pack.import` or `csv.import`).
+ */
+export interface ProgressMessage {
+  backstoryProgress: 1;
+  job: string;
+  done: number;
+  total: number;
+}
+export const isProgressMessage = (m: unknown): m is ProgressMessage =>
+  typeof m === 'object' && m !== null && (m as { backstoryProgress?: unknown }).backstoryProgress === 1;
 
 /** The envelope on the wire; the tag keeps other messages (and other extensions' shapes) apart. */
 export interface CallMessage<K extends CallName = CallName> {
@@ -101,6 +125,8 @@ export interface TabCallOutputs {
     entities: { id: string; name: string; kind: EntityKind; count: number; texts: string[] }[];
     /** Whether Backstory marks this page (not paused, site not switched off). */
     active: boolean;
+    /** The page's hostname, for the per-site switch (the popup needs no tabs permission to know it). */
+    site: string;
     /** The scanner's work so far: blocks and characters read, match calls, rescans of changed parts. */
     stats: ScanStats;
   };
@@ -109,11 +135,30 @@ export interface TabCallOutputs {
   'mention.previous': null;
   /** Close the tab's card, if one is open. */
   'card.close': null;
+  /** Scroll to the first mention of an entity and open its card (the popup's "On this page"). */
+  'mention.show': boolean;
+  /** What capture-from-the-page needs: the selected text and what the page says about itself. */
+  'tab.capture': PageCapture;
+}
+
+export interface PageCapture {
+  /** The selected text, trimmed (may be empty). */
+  selection: string;
+  url: string;
+  title: string;
+  /** The publication date the page declares (meta tags, JSON-LD, <time>), as YYYY-MM-DD, or null. */
+  published: string | null;
+}
+
+/** Inputs of the tab calls that take one. */
+export interface TabCallInputs {
+  'mention.show': { entityId: string };
 }
 export type TabCallName = keyof TabCallOutputs;
 export interface TabCallMessage<K extends TabCallName = TabCallName> {
   backstoryTab: 1;
   call: K;
+  input?: K extends keyof TabCallInputs ? TabCallInputs[K] : undefined;
 }
 export const isTabCallMessage = (m: unknown): m is TabCallMessage =>
   typeof m === 'object' && m !== null && (m as { backstoryTab?: unknown }).backstoryTab === 1;

@@ -36,3 +36,9 @@ export function withSite(settings: Settings, hostname: string, enabled: boolean)
  * (storage.onChanged reaches every content script without the tabs permission).
  */
 export const dictionaryVersionItem = storage.defineItem<number>('local:dictionaryVersion', { fallback: 0 });
+
+/**
+ * Bumped by the background after every committed write, so open extension pages (a card, the popup,
+ * the manager) refresh what they show.
+ */
+export const storeRevisionItem = storage.defineItem<number>('local:storeRevision', { fallback: 0 });

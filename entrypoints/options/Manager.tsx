@@ -1,60 +1,119 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { EntityRecord } from '../../lib/model';
-import type { Result } from '../../lib/result';
-import type { StoreStats } from '../../lib/store/store';
-import StoreSummary from '../../components/StoreSummary';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import type { Api } from '../../components/ui/api';
+import { UndoBar, useUndo } from '../../components/ui/Undo';
+import EntitiesPanel from '../../components/manager/EntitiesPanel';
+import EventsPanel from '../../components/manager/EventsPanel';
+import NotesPanel from '../../components/manager/NotesPanel';
+import PacksPanel from '../../components/manager/PacksPanel';
+import type { PanelName, Route, SubscribeProgress } from '../../components/manager/types';
 
 export interface ManagerProps {
-  /** Reads the store's counts. */
-  loadStats: () => Promise<Result<StoreStats>>;
-  /** Reads every live entity. */
-  loadEntities: () => Promise<Result<EntityRecord[]>>;
-  /** The entity to scroll to and highlight ("Open in manager" from a card). */
-  focusId: string | null;
+  api: Api;
+  /** Where to start (from the address: #entities, #entity=<id>, #packs …). */
+  initial: Route;
+  /** Calls back whenever the store changed; returns an unsubscribe function. */
+  watchRevision: (onChange: () => void) => () => void;
+  subscribeProgress: SubscribeProgress;
+  /** Keeps the address in step with the panel shown (so reload and Back work). */
+  onRoute?: (route: Route) => void;
+}
+
+const PANELS: { name: PanelName; label: string }[] = [
+  { name: 'entities', label: 'Entities' },
+  { name: 'events', label: 'Events' },
+  { name: 'notes', label: 'Notes' },
+  { name: 'packs', label: 'Packs' },
+  { name: 'sync', label: 'Sync' },
+];
+
+/** Reads a route from an address hash: "#entity=<id>", "#event=<id>", "#notes", … */
+export function parseRoute(hash: string): Route {
+  const h = hash.replace(/^#/, '');
+  const params = new URLSearchParams(h);
+  if (params.get('entity')) return { panel: 'entities', id: params.get('entity') };
+  if (params.get('event')) return { panel: 'events', id: params.get('event') };
+  const name = PANELS.find((p) => p.name === h)?.name;
+  return { panel: name ?? 'entities', id: null };
+}
+
+export function routeHash(route: Route): string {
+  if (route.id && route.panel === 'entities') return `#entity=${encodeURIComponent(route.id)}`;
+  if (route.id && route.panel === 'events') return `#event=${encodeURIComponent(route.id)}`;
+  return `#${route.panel}`;
 }
 
 /**
- * The manager page. For now a read-only overview of the store (the editors, pack import and export,
- * and search come with the popup-and-manager work); "Open in manager" from a card lands on the entity.
+ * The manager page: everything in the store, one panel at a time behind a tab list (arrow keys move
+ * between tabs), one undo bar for every delete.
  */
-export default function Manager({ loadStats, loadEntities, focusId }: ManagerProps) {
-  const [stats, setStats] = useState<Result<StoreStats> | null>(null);
-  const [entities, setEntities] = useState<Result<EntityRecord[]> | null>(null);
+export default function Manager({ api, initial, watchRevision, subscribeProgress, onRoute }: ManagerProps) {
+  const [route, setRoute] = useState<Route>(initial);
+  const [revision, setRevision] = useState(0);
+  const { offer, offerUndo, dismiss } = useUndo();
+  useEffect(() => watchRevision(() => setRevision((r) => r + 1)), [watchRevision]);
+  const navigate = useCallback(
+    (next: Route) => {
+      setRoute(next);
+      onRoute?.(next);
+    },
+    [onRoute],
+  );
   useEffect(() => {
-    void loadStats().then(setStats);
-    void loadEntities().then(setEntities);
-  }, [loadStats, loadEntities]);
-  useEffect(() => {
-    if (focusId && entities?.ok) document.getElementById(`entity-${focusId}`)?.scrollIntoView({ block: 'center' });
-  }, [focusId, entities]);
+    const title = PANELS.find((p) => p.name === route.panel)?.label;
+    document.title = `${title} · Backstory manager`;
+  }, [route.panel]);
 
+  const onTabKey = (e: KeyboardEvent) => {
+    const at = PANELS.findIndex((p) => p.name === route.panel);
+    const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    const to = e.key === 'Home' ? 0 : e.key === 'End' ? PANELS.length - 1 : (at + step + PANELS.length) % PANELS.length;
+    if (step === 0 && e.key !== 'Home' && e.key !== 'End') return;
+    e.preventDefault();
+    navigate({ panel: PANELS[to]!.name });
+    document.getElementById(`tab-${PANELS[to]!.name}`)?.focus();
+  };
+
+  const common = { api, revision, offerUndo, navigate, focusId: route.id ?? null };
   return (
-    <main class="popup manager" aria-labelledby="manager-title">
-      <h1 id="manager-title">Backstory manager</h1>
-      {stats?.ok && <StoreSummary stats={stats.value} />}
-      {stats && !stats.ok && <p role="alert">{stats.error.message}</p>}
-      <h2 id="entities-title">Entities</h2>
-      {entities === null ? (
-        <p role="status">Loading…</p>
-      ) : !entities.ok ? (
-        <p role="alert">{entities.error.message}</p>
-      ) : (
-        <ul aria-labelledby="entities-title" class="packs">
-          {[...entities.value]
-            .sort((a, b) => a.name.localeCompare(b.name))
-            .map((e) => (
-              <li key={e.id} id={`entity-${e.id}`} aria-current={e.id === focusId ? 'true' : undefined}>
-                <span class="pack-title" dir="auto">
-                  {e.name}
-                </span>
-                <span class="pack-counts">
-                  {e.kind}
-                  {e.aliases.length ? ` · ${e.aliases.map((a) => a.text).join(', ')}` : ''}
-                </span>
-              </li>
-            ))}
-        </ul>
-      )}
+    <main class="manager" aria-labelledby="manager-title">
+      <header class="manager-header">
+        <h1 id="manager-title">Backstory</h1>
+        <nav role="tablist" aria-label="Manager sections" onKeyDown={onTabKey}>
+          {PANELS.map((p) => (
+            <button
+              key={p.name}
+              type="button"
+              role="tab"
+              id={`tab-${p.name}`}
+              aria-controls="manager-panel"
+              aria-selected={route.panel === p.name}
+              tabIndex={route.panel === p.name ? 0 : -1}
+              onClick={() => navigate({ panel: p.name })}
+            >
+              {p.label}
+            </button>
+          ))}
+        </nav>
+      </header>
+      <div id="manager-panel" role="tabpanel" aria-labelledby={`tab-${route.panel}`} tabIndex={-1}>
+        {route.panel === 'entities' && <EntitiesPanel {...common} />}
+        {route.panel === 'events' && <EventsPanel {...common} />}
+        {route.panel === 'notes' && <NotesPanel {...common} />}
+        {route.panel === 'packs' && <PacksPanel {...common} subscribeProgress={subscribeProgress} />}
+        {route.panel === 'sync' && (
+          <section aria-labelledby="sync-title" class="panel">
+            <h2 id="sync-title">Sync</h2>
+            <p>
+              Sync is not set up yet. Your store lives in this browser only; export a pack from{' '}
+              <button type="button" class="link" onClick={() => navigate({ panel: 'packs' })}>
+                Packs
+              </button>{' '}
+              to keep a copy.
+            </p>
+          </section>
+        )}
+      </div>
+      <UndoBar offer={offer} dismiss={dismiss} />
     </main>
   );
 }

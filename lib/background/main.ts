@@ -1,14 +1,15 @@
 /** Wires the background: the store, the first-run starter pack and the message router. */
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
-import { isCallMessage, type TabCallMessage } from '../messages';
+import { isCallMessage, type ProgressMessage, type TabCallMessage } from '../messages';
 import { err, toAppError } from '../result';
 import { KnowledgeStore } from '../store/store';
 import { createHandlers, dispatch, type Handlers } from './router';
 import { ensureStarterPack } from './starter';
 import { DictionaryService } from './dictionary';
 import { SeenPages } from './seen';
-import { dictionaryVersionItem } from '../settings';
+import { captureFromActiveTab, createCaptureMenus, listenForCapture } from './capture';
+import { dictionaryVersionItem, storeRevisionItem } from '../settings';
 
 interface Ready {
   store: KnowledgeStore;
@@ -36,7 +37,17 @@ function getReady(): Promise<Ready> {
       // The store works without it; the next start tries again (its flag was not written).
       console.error('Backstory: could not install the starter pack', e);
     }
-    return { store, handlers: createHandlers(store, dictionary, new SeenPages(store)) };
+    const hooks = {
+      onWrite: () => {
+        storeRevisionItem.setValue(Date.now()).catch((e) => console.error('Backstory: could not notify pages', e));
+      },
+      progress: (job: string, done: number, total: number) => {
+        const message: ProgressMessage = { backstoryProgress: 1, job, done, total };
+        // Only extension pages listen; none may be open.
+        browser.runtime.sendMessage(message).catch(() => undefined);
+      },
+    };
+    return { store, handlers: createHandlers(store, dictionary, new SeenPages(store), hooks) };
   })().catch((e) => {
     ready = null; // let the next call try again
     throw e;
@@ -50,11 +61,17 @@ export function startBackground(): void {
   const env = { runtimeId: browser.runtime.id, extensionOrigin: browser.runtime.getURL('/') };
   browser.runtime.onInstalled.addListener(() => {
     getReady().catch((e) => console.error('Backstory: could not open the store', e));
+    createCaptureMenus().catch((e) => console.error('Backstory: could not add the capture menu', e));
   });
+  listenForCapture();
   browser.runtime.onStartup.addListener(() => {
     getReady().catch((e) => console.error('Backstory: could not open the store', e));
   });
   browser.commands.onCommand.addListener((command) => {
+    if (command === 'capture-selection') {
+      captureFromActiveTab().catch((e) => console.error('Backstory: could not capture', e));
+      return;
+    }
     const call =
       command === 'next-mention' ? 'mention.next' : command === 'previous-mention' ? 'mention.previous' : null;
     if (!call) return;

@@ -4,12 +4,15 @@
  */
 import { CALL_ACCESS, isCallMessage, type CallName, type CallOutputs, type ParsedInput } from '../messages';
 import { CALL_INPUTS } from './calls';
-import { err, ok, toAppError, type Result } from '../result';
+import { AppFailure, err, ok, toAppError, type Result } from '../result';
 import type { KnowledgeStore } from '../store/store';
 import { exportPack, importPack, removePack } from '../store/packs';
 import { formatPath } from '../pack/validate';
 import type { DictionaryService } from './dictionary';
 import type { SeenPages } from './seen';
+import { SearchIndex } from './search';
+import { CsvError, csvPackId, csvToPack, parseCsv, type CsvKind } from '../pack/csv';
+import { foldKey } from '../text';
 
 export type Handlers = { [K in CallName]: (input: ParsedInput<K>, sender: Sender) => Promise<CallOutputs[K]> };
 
@@ -63,16 +66,39 @@ export async function dispatch(message: unknown, sender: Sender, env: RouterEnv)
   }
 }
 
+export interface HandlerHooks {
+  /** Called after every committed write (open pages refresh what they show). */
+  onWrite?: () => void;
+  /** Progress of a long import started with a job id. */
+  progress?: (job: string, done: number, total: number) => void;
+}
+
 /** The handlers, backed by the store, the dictionary built from it and the pages seen. */
-export function createHandlers(store: KnowledgeStore, dictionary: DictionaryService, seen: SeenPages): Handlers {
-  /** Runs a write that can change names or aliases, then has the dictionary rebuilt. */
-  const renaming =
+export function createHandlers(
+  store: KnowledgeStore,
+  dictionary: DictionaryService,
+  seen: SeenPages,
+  hooks: HandlerHooks = {},
+): Handlers {
+  const search = new SearchIndex(store);
+  /** Runs a write, then drops what was derived from the store before it. */
+  const writing =
     <I, O>(fn: (input: I) => Promise<O>) =>
     async (input: I): Promise<O> => {
       const out = await fn(input);
-      dictionary.invalidate();
+      search.invalidate();
+      hooks.onWrite?.();
       return out;
     };
+  /** A write that can change names or aliases: the dictionary is rebuilt too. */
+  const renaming = <I, O>(fn: (input: I) => Promise<O>) =>
+    writing(async (input: I): Promise<O> => {
+      const out = await fn(input);
+      dictionary.invalidate();
+      return out;
+    });
+  const progressOf = (job: string | undefined) =>
+    job && hooks.progress ? (done: number, total: number) => hooks.progress!(job, done, total) : undefined;
   return {
     'page.match': async ({ texts, title }, sender) => {
       const reply = await dictionary.match(texts);
@@ -95,15 +121,51 @@ export function createHandlers(store: KnowledgeStore, dictionary: DictionaryServ
     'entity.delete': renaming(async ({ id }) => (await store.deleteEntity(id), null)),
     'events.list': () => store.listEvents(),
     'events.ofEntity': ({ entityId }) => store.eventsOf(entityId),
-    'event.save': ({ id, event }) => store.saveEvent(event, id),
-    'event.delete': async ({ id }) => (await store.deleteEvent(id), null),
+    'event.save': writing(({ id, event }) => store.saveEvent(event, id)),
+    'event.delete': writing(async ({ id }) => (await store.deleteEvent(id), null)),
     'notes.recent': ({ limit }) => store.recentNotes(limit),
+    'notes.list': () => store.listNotes(),
     'notes.about': ({ id }) => store.notesAbout(id),
-    'note.save': ({ id, note }) => store.saveNote(note, id),
-    'note.delete': async ({ id }) => (await store.deleteNote(id), null),
+    'note.save': writing(({ id, note }) => store.saveNote(note, id)),
+    'note.delete': writing(async ({ id }) => (await store.deleteNote(id), null)),
+    'record.restore': renaming(({ type, id }) => store.restore(type, id)),
+    'entities.merge': renaming(({ keepId, mergeId }) => store.mergeEntities(keepId, mergeId)),
+    search: ({ query, limit }) => search.search(query, limit),
     'packs.list': () => store.listPacks(),
-    'pack.import': renaming(({ text }) => importPack(store, text)),
+    'pack.import': renaming(({ text, job }) => importPack(store, text, progressOf(job))),
     'pack.export': (options) => exportPack(store, options),
-    'pack.remove': renaming(({ packId, deleteNotes }) => removePack(store, packId, { deleteNotes })),
+    'pack.remove': renaming(({ packId, notes }) => removePack(store, packId, { notes })),
+    'csv.import': renaming(async ({ text, kind, fileName, job }) => {
+      const { doc, warnings } = await csvDocument(store, text, kind, fileName);
+      return { ...(await importPack(store, doc, progressOf(job))), warnings };
+    }),
   };
+}
+
+/**
+ * A CSV file as a pack named after the file (so importing the updated sheet again updates the same
+ * records). Names in an events sheet are looked up among the store's entities by name and alias.
+ */
+async function csvDocument(store: KnowledgeStore, text: string, kind: CsvKind, fileName: string) {
+  try {
+    const table = parseCsv(text);
+    const byName = new Map<string, string | null>();
+    if (kind === 'events')
+      for (const e of await store.listEntities())
+        for (const key of e.aliasKeys) byName.set(key, byName.has(key) && byName.get(key) !== e.id ? null : e.id);
+    const id = csvPackId(fileName);
+    const prev = await store.getPack(id);
+    return csvToPack(table, {
+      kind,
+      pack: {
+        id,
+        title: prev?.title ?? fileName.replace(/\.csv$/i, ''),
+        version: new Date().toISOString().slice(0, 10),
+      },
+      resolveEntity: (name) => byName.get(foldKey(name)) ?? null,
+    });
+  } catch (e) {
+    if (e instanceof CsvError) throw new AppFailure({ code: 'invalid-pack', message: e.message });
+    throw e;
+  }
 }

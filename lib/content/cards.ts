@@ -69,7 +69,19 @@ export class Cards {
     const at = open ? all.indexOf(open) : -1;
     const from = at >= 0 ? at : this.cursor;
     this.cursor = from < 0 ? (direction === 1 ? 0 : all.length - 1) : (from + direction + all.length) % all.length;
-    const mark = all[this.cursor]!;
+    this.openAt(all[this.cursor]!);
+  }
+
+  /** Scrolls to the first mention of an entity and opens its card; false when it has none here. */
+  showFirst(entityId: string): boolean {
+    const mark = this.marks.firstOf(entityId);
+    if (!mark) return false;
+    this.cursor = this.marks.ordered().indexOf(mark);
+    this.openAt(mark);
+    return true;
+  }
+
+  private openAt(mark: Mark): void {
     mark.range.startContainer.parentElement?.scrollIntoView({ block: 'center', inline: 'nearest' });
     if (!this.host.isOpen) this.returnFocus = this.doc.activeElement;
     const rect = mark.range.getBoundingClientRect();

@@ -12,6 +12,7 @@ import { Marks, nativeHighlightApi } from './marks';
 import { detectPalette } from './palette';
 import { PageScanner } from './scanner';
 import { Cards } from './cards';
+import { readCapture } from './capture';
 
 export async function runContentScript(ctx: ContentScriptContext): Promise<void> {
   const api = nativeHighlightApi(window);
@@ -56,6 +57,14 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
       case 'card.close':
         cards.close();
         return Promise.resolve(null);
+      case 'mention.show': {
+        const entityId = (message.input as { entityId?: unknown } | undefined)?.entityId;
+        return Promise.resolve(active && typeof entityId === 'string' ? cards.showFirst(entityId) : false);
+      }
+      case 'tab.capture':
+        // Every frame hears this; only the one that holds the selection (or the top frame) answers.
+        if (window !== window.top && !window.getSelection()?.toString().trim()) return undefined;
+        return Promise.resolve(readCapture(document));
       case 'mention.next':
       case 'mention.previous':
         if (active) cards.step(message.call === 'mention.next' ? 1 : -1);
@@ -90,6 +99,7 @@ function mentionsOnPage(marks: Marks, active: boolean, scanner: PageScanner): Ta
   return {
     entities: [...byId.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
     active,
+    site: location.hostname,
     stats: { ...scanner.stats },
   };
 }

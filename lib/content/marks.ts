@@ -75,6 +75,11 @@ export class Marks {
   }
 
   /** All marks in document order. */
+  /** The first mention of an entity in document order, if it has one on the page. */
+  firstOf(entityId: string): Mark | undefined {
+    return this.first.get(entityId);
+  }
+
   ordered(): Mark[] {
     return this.all().sort((a, b) => (before(a.range, b.range) ? -1 : before(b.range, a.range) ? 1 : 0));
   }

@@ -79,7 +79,11 @@ function packRecord(info: PackInfo, prev: PackRecord | undefined, now: number): 
  * Imports a pack (JSON text or parsed value). Throws an AppFailure with a user-readable message and
  * field paths when the pack is invalid; then, as on any failure, the store is unchanged.
  */
-export async function importPack(store: KnowledgeStore, input: unknown): Promise<ImportSummary> {
+export async function importPack(
+  store: KnowledgeStore,
+  input: unknown,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportSummary> {
   const parsed = parsePack(input);
   if (!parsed.ok) throw new AppFailure(parsed.error);
   const doc = parsed.value;
@@ -115,8 +119,33 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
       await packs.put(packRecord(info, undefined, now));
     }
 
+    // Reads of one store are issued together and writes are not awaited one by one: IndexedDB runs
+    // them in order inside the transaction, and a failed one aborts it all the same.
+    const total = (doc.entities?.length ?? 0) + (doc.events?.length ?? 0) + (doc.notes?.length ?? 0);
+    let done = 0;
+    let reported = 0;
+    const writes: Promise<unknown>[] = [];
+    const put = (request: Promise<unknown>) => {
+      const write = request.then(() => {
+        done++;
+        if (onProgress && (done - reported >= 500 || done === total)) {
+          reported = done;
+          onProgress(done, total);
+        }
+      });
+      write.catch(() => undefined); // handled by Promise.all below, or by the abort if the loop throws first
+      writes.push(write);
+    };
+    const skip = () => put(Promise.resolve());
+    const prevOf = <T>(
+      os: { get(id: string): Promise<T | undefined> },
+      list: { id: string }[],
+      map: Map<string, Planned>,
+    ) => Promise.all(list.map((r) => os.get(map.get(r.id)!.id)));
+
     const entities = tx.objectStore('entities');
-    for (const e of doc.entities ?? []) {
+    const entityPrevs = await prevOf(entities, doc.entities ?? [], ids.entity);
+    for (const [i, e] of (doc.entities ?? []).entries()) {
       const p = ids.entity.get(e.id)!;
       const fields: EntityFields = {
         name: e.name,
@@ -127,13 +156,15 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
         tags: [...new Set(e.tags ?? [])],
         related: (e.related ?? []).map((r) => ({ entity: entityRef(r.entity), label: r.label ?? '' })),
       };
-      const next = nextRecord(await entities.get(p.id), fields, FIELDS.entity, origin(p), s, times(now), 'import');
+      const next = nextRecord(entityPrevs[i], fields, FIELDS.entity, origin(p), s, times(now), 'import');
       count(next);
-      if (next.change !== 'unchanged') await entities.put(entityRecord(next.record));
+      if (next.change !== 'unchanged') put(entities.put(entityRecord(next.record)));
+      else skip();
     }
 
     const events = tx.objectStore('events');
-    for (const ev of doc.events ?? []) {
+    const eventPrevs = await prevOf(events, doc.events ?? [], ids.event);
+    for (const [i, ev] of (doc.events ?? []).entries()) {
       const p = ids.event.get(ev.id)!;
       const fields: EventFields = {
         title: ev.title,
@@ -144,13 +175,15 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
         sources: (ev.sources ?? []).map((l) => ({ url: l.url, title: l.title ?? '' })),
         entities: (ev.entities ?? []).map((l) => ({ entity: entityRef(l.entity), role: l.role ?? '' })),
       };
-      const next = nextRecord(await events.get(p.id), fields, FIELDS.event, origin(p), s, times(now), 'import');
+      const next = nextRecord(eventPrevs[i], fields, FIELDS.event, origin(p), s, times(now), 'import');
       count(next);
-      if (next.change !== 'unchanged') await events.put(eventRecord(next.record));
+      if (next.change !== 'unchanged') put(events.put(eventRecord(next.record)));
+      else skip();
     }
 
     const notes = tx.objectStore('notes');
-    for (const n of doc.notes ?? []) {
+    const notePrevs = await prevOf(notes, doc.notes ?? [], ids.note);
+    for (const [i, n] of (doc.notes ?? []).entries()) {
       const p = ids.note.get(n.id)!;
       const about =
         'entity' in n.about
@@ -164,7 +197,7 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
       const created = n.created ? Date.parse(n.created) : now;
       const updated = n.updated ? Date.parse(n.updated) : created;
       const next = nextRecord(
-        await notes.get(p.id),
+        notePrevs[i],
         fields,
         FIELDS.note,
         origin(p),
@@ -173,8 +206,10 @@ export async function importPack(store: KnowledgeStore, input: unknown): Promise
         'import',
       );
       count(next);
-      if (next.change !== 'unchanged') await notes.put(noteRecord(next.record));
+      if (next.change !== 'unchanged') put(notes.put(noteRecord(next.record)));
+      else skip();
     }
+    await Promise.all(writes);
 
     // A new version of a pack drops what it no longer contains (its entities and events only).
     if (isWholePack) {
@@ -213,16 +248,27 @@ function dedupeAliases(aliases: NonNullable<PackEntity['aliases']>): EntityField
 export interface ExportOptions {
   /** Export one pack; when absent, export the whole store (every pack and the user's own records). */
   packId?: string;
-  /** With a pack: also export the notes about its records, the user's own included (always on for a whole-store export). */
+  /**
+   * Export only these entities (a selection in the manager), with the events they take part in.
+   * Relations and event links to entities outside the selection are left out.
+   */
+  entityIds?: string[];
+  /** With a pack or a selection: also export the notes about its records, the user's own included (always on for a whole-store export). */
   includeNotes?: boolean;
 }
 
 /** Writes the store (or one pack of it) as a pack document that `importPack` reads back. */
 export async function exportPack(store: KnowledgeStore, options: ExportOptions = {}): Promise<PackDocument> {
-  const { packId } = options;
+  const { packId, entityIds } = options;
   const packs = await store.listPacks();
   let info: PackInfo;
-  if (packId) {
+  if (entityIds) {
+    info = {
+      id: 'backstory-selection',
+      title: `Backstory selection (${entityIds.length} ${entityIds.length === 1 ? 'entity' : 'entities'})`,
+      version: new Date().toISOString().slice(0, 10),
+    };
+  } else if (packId) {
     const p = packs.find((x) => x.id === packId);
     if (!p) throw new AppFailure({ code: 'not-found', message: `There is no installed pack with id "${packId}".` });
     info = infoOf(p);
@@ -234,13 +280,26 @@ export async function exportPack(store: KnowledgeStore, options: ExportOptions =
       description: 'Everything in one Backstory store: packs, own entities, events and notes.',
     };
   }
+  const chosen = entityIds ? new Set(entityIds) : null;
   const inScope = (r: { pack: string | null }) => !packId || r.pack === packId;
-  const entities = (await store.listEntities()).filter(inScope);
-  const events = (await store.listEvents()).filter(inScope);
-  const includeNotes = !packId || options.includeNotes === true;
+  let entities = (await store.listEntities()).filter(inScope);
+  let events = (await store.listEvents()).filter(inScope);
+  if (chosen) {
+    entities = entities
+      .filter((e) => chosen.has(e.id))
+      .map((e) => ({ ...e, related: e.related.filter((r) => chosen.has(r.entity)) }));
+    events = events
+      .filter((ev) => ev.entityIds.some((id) => chosen.has(id)))
+      .map((ev) => ({
+        ...ev,
+        place: ev.place && chosen.has(ev.place) ? ev.place : null,
+        entities: ev.entities.filter((l) => chosen.has(l.entity)),
+      }));
+  }
+  const includeNotes = (!packId && !chosen) || options.includeNotes === true;
   const exported = new Set([...entities, ...events].map((r) => r.id));
   const notes = includeNotes
-    ? (await store.db.getAll('notes')).filter((n) => !n.deleted && (inScope(n) || exported.has(n.aboutId)))
+    ? (await store.db.getAll('notes')).filter((n) => !n.deleted && ((!chosen && inScope(n)) || exported.has(n.aboutId)))
     : [];
 
   // Local ids: the record's id in its pack, or its store id for the user's own (and wherever two
@@ -310,7 +369,10 @@ export async function exportPack(store: KnowledgeStore, options: ExportOptions =
       })),
     );
   }
-  if (!packId) doc.origins = packs.map(infoOf);
+  if (!packId) {
+    const used = new Set([...entities, ...events, ...notes].map((r) => r.pack));
+    doc.origins = packs.filter((p) => !chosen || used.has(p.id)).map(infoOf);
+  }
   return doc;
 }
 
@@ -328,35 +390,52 @@ function infoOf(p: PackRecord): PackInfo {
   };
 }
 
+/** What the user's own notes about a removed pack's records become. */
+export type RemoveNotes =
+  /** Keep the notes, and keep the entities and events they are about as the user's own records. */
+  | 'keep'
+  /** Delete the notes with the records (undoable one by one from the manager's deleted list). */
+  | 'delete';
+
 /**
  * Removes an installed pack: its entities and events become tombstones. The user's own notes about
- * them are kept unless `deleteNotes` is set (they stay reachable from the manager).
+ * them are either deleted, or kept together with the records they are about, which then become the
+ * user's own (so a note never ends up attached to nothing).
  */
 export async function removePack(
   store: KnowledgeStore,
   packId: string,
-  { deleteNotes = false } = {},
-): Promise<{ entities: number; events: number; notes: number }> {
-  const counts = { entities: 0, events: 0, notes: 0 };
+  { notes: notesMode = 'keep' }: { notes?: RemoveNotes } = {},
+): Promise<{ entities: number; events: number; notes: number; kept: number }> {
+  const counts = { entities: 0, events: 0, notes: 0, kept: 0 };
   await store.write(async (tx: Tx, stamp, now) => {
     const packs = tx.objectStore('packs');
     if (!(await packs.get(packId)))
       throw new AppFailure({ code: 'not-found', message: `There is no installed pack with id "${packId}".` });
     const s = stamp();
+    const notes = tx.objectStore('notes');
+    const userNotes = (await notes.getAll()).filter((n) => !n.deleted && n.pack !== packId);
+    const annotated = new Set(notesMode === 'keep' ? userNotes.map((n) => n.aboutId) : []);
     const removedIds = new Set<string>();
     for (const name of ['entities', 'events'] as const) {
       const os = tx.objectStore(name);
       for (const rec of await os.index('pack').getAll(packId)) {
-        removedIds.add(rec.id);
         if (rec.deleted) continue;
+        if (annotated.has(rec.id)) {
+          // The user wrote about it: it stays, as the user's own record (same id, so notes and links hold).
+          const own = { ...rec, pack: null, packLocalId: null, imported: null, updatedAt: now };
+          await os.put(own as never);
+          counts.kept++;
+          continue;
+        }
+        removedIds.add(rec.id);
         await os.put(tombstone(rec, s, now, 'pack'));
         counts[name]++;
       }
     }
-    const notes = tx.objectStore('notes');
     for (const n of await notes.getAll()) {
       if (n.deleted) continue;
-      if (n.pack === packId || (deleteNotes && removedIds.has(n.aboutId))) {
+      if (n.pack === packId || (notesMode === 'delete' && removedIds.has(n.aboutId))) {
         await notes.put(tombstone(n, s, now, n.pack === packId ? 'pack' : 'user'));
         counts.notes++;
       }

@@ -16,6 +16,8 @@ import {
   type NoteFields,
   type NoteRecord,
   type PackRecord,
+  type RecordMeta,
+  type RecordType,
 } from '../model';
 import { AppFailure } from '../result';
 import { foldKey } from '../text';
@@ -26,6 +28,23 @@ import type { z } from 'zod';
 
 export type Tx = IDBPTransaction<BackstorySchema, StoreNames<BackstorySchema>[], 'readwrite'>;
 const RECORD_NAME = { entities: 'entity', events: 'event', notes: 'note' } as const;
+const STORE_OF = { entity: 'entities', event: 'events', note: 'notes' } as const;
+
+/** What merging two entities changed. */
+export interface MergeSummary {
+  /** The kept entity after the merge. */
+  entity: EntityRecord;
+  /** Names and aliases of the other entity that became new aliases. */
+  aliases: number;
+  /** Events, notes and other entities' relations re-pointed at the kept entity. */
+  events: number;
+  notes: number;
+  relations: number;
+}
+
+function pick<F extends object>(rec: F, names: readonly (keyof F)[]): F {
+  return Object.fromEntries(names.map((n) => [n, rec[n]])) as F;
+}
 const ALL_STORES: StoreNames<BackstorySchema>[] = ['entities', 'events', 'notes', 'packs', 'meta'];
 
 /** Everything a hover card shows about one entity. */
@@ -232,6 +251,131 @@ export class KnowledgeStore {
 
   async deleteNote(id: string): Promise<void> {
     await this.deleteRecord('notes', id);
+  }
+
+  /** Every live note, newest first (the manager's notes list). */
+  async listNotes(): Promise<NoteRecord[]> {
+    return (await this.db.getAll('notes')).filter(live).sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  // ---- undo and merge -------------------------------------------------------------------------
+
+  /**
+   * Brings a deleted record back (undo). Every field gets a fresh stamp, so the restore is an edit
+   * newer than the delete and wins over it wherever the two meet (sync).
+   */
+  async restore(type: RecordType, id: string): Promise<EntityRecord | EventRecord | NoteRecord> {
+    const name = STORE_OF[type];
+    return this.write(async (tx, stamp, now) => {
+      const store = tx.objectStore(name);
+      const prev = await store.get(id);
+      if (!prev) throw notFound(type, id);
+      if (!prev.deleted) return prev;
+      if (type === 'note') {
+        const about = (prev as NoteRecord).about;
+        const target = await tx.objectStore(about.type === 'entity' ? 'entities' : 'events').get(about.id);
+        if (!live(target))
+          throw new AppFailure({
+            code: 'not-found',
+            message: `The ${about.type} this note is about was deleted; restore it first.`,
+          });
+      }
+      const fields = Object.fromEntries(FIELDS[type].map((f) => [f, (prev as never)[f]])) as never;
+      const origin = { id, pack: prev.pack, packLocalId: prev.packLocalId };
+      const { record } = nextRecord(prev as never, fields, FIELDS[type] as never, origin, stamp(), {
+        createdAt: now,
+        updatedAt: now,
+      });
+      const rec = { entity: entityRecord, event: eventRecord, note: noteRecord }[type](record as never);
+      await store.put(rec as never);
+      return rec;
+    });
+  }
+
+  /**
+   * Merges entity `goneId` into `keepId` (two records that turn out to be the same). The kept entity
+   * gains the other's name and aliases as aliases, its tags, links and relations; events, notes and
+   * other entities' relations that pointed at the other now point at the kept one; the other becomes a
+   * tombstone. One transaction: all of it or none.
+   */
+  async mergeEntities(keepId: string, goneId: string): Promise<MergeSummary> {
+    if (keepId === goneId)
+      throw new AppFailure({ code: 'invalid-input', message: 'An entity cannot be merged into itself.' });
+    return this.write(async (tx, stamp, now) => {
+      const entities = tx.objectStore('entities');
+      const [keep, gone] = await Promise.all([entities.get(keepId), entities.get(goneId)]);
+      if (!live(keep)) throw notFound('entity', keepId);
+      if (!live(gone)) throw notFound('entity', goneId);
+      const s = stamp();
+      const summary: MergeSummary = { entity: keep, aliases: 0, events: 0, notes: 0, relations: 0 };
+      const keyOf = (t: string) => foldKey(t);
+      const names = new Set([keyOf(keep.name), ...keep.aliases.map((a) => keyOf(a.text))]);
+      const aliases = [...keep.aliases];
+      for (const a of [{ text: gone.name, case: 'auto' as const }, ...gone.aliases]) {
+        if (names.has(keyOf(a.text))) continue;
+        names.add(keyOf(a.text));
+        aliases.push(a);
+        summary.aliases++;
+      }
+      const swap = (id: string) => (id === goneId ? keepId : id);
+      const uniqueBy = <T>(xs: T[], key: (x: T) => string) => {
+        const seen = new Set<string>();
+        return xs.filter((x) => !seen.has(key(x)) && !!seen.add(key(x)));
+      };
+      const fields: EntityFields = {
+        name: keep.name,
+        kind: keep.kind,
+        aliases,
+        summary: keep.summary || gone.summary,
+        links: uniqueBy([...keep.links, ...gone.links], (l) => l.url),
+        tags: [...new Set([...keep.tags, ...gone.tags])],
+        related: uniqueBy(
+          [...keep.related, ...gone.related].map((r) => ({ ...r, entity: swap(r.entity) })),
+          (r) => `${r.entity}\u0000${r.label}`,
+        ).filter((r) => r.entity !== keepId),
+      };
+      const edit = <F extends object>(prev: F & RecordMeta<F>, next: F, names_: readonly (keyof F)[]) =>
+        nextRecord(prev, next, names_, { id: prev.id, pack: prev.pack, packLocalId: prev.packLocalId }, s, {
+          createdAt: now,
+          updatedAt: now,
+        }).record;
+      summary.entity = entityRecord(edit(keep, fields, FIELDS.entity));
+      await entities.put(summary.entity);
+      await entities.put(tombstone(gone, s, now));
+
+      const events = tx.objectStore('events');
+      for (const ev of await events.index('entityIds').getAll(goneId)) {
+        if (!live(ev)) continue;
+        const next: EventFields = {
+          ...pick(ev, FIELDS.event),
+          place: ev.place === goneId ? keepId : ev.place,
+          entities: uniqueBy(
+            ev.entities.map((l) => ({ ...l, entity: swap(l.entity) })),
+            (l) => `${l.entity}\u0000${l.role}`,
+          ),
+        };
+        await events.put(eventRecord(edit(ev, next, FIELDS.event)));
+        summary.events++;
+      }
+      const notes = tx.objectStore('notes');
+      for (const n of await notes.index('aboutId').getAll(goneId)) {
+        if (!live(n)) continue;
+        await notes.put(
+          noteRecord(edit(n, { ...pick(n, FIELDS.note), about: { type: 'entity', id: keepId } }, FIELDS.note)),
+        );
+        summary.notes++;
+      }
+      for (const other of await entities.getAll()) {
+        if (!live(other) || other.id === keepId || !other.related.some((r) => r.entity === goneId)) continue;
+        const related = uniqueBy(
+          other.related.map((r) => ({ ...r, entity: swap(r.entity) })),
+          (r) => `${r.entity}\u0000${r.label}`,
+        );
+        await entities.put(entityRecord(edit(other, { ...pick(other, FIELDS.entity), related }, FIELDS.entity)));
+        summary.relations++;
+      }
+      return summary;
+    });
   }
 
   // ---- reads for the UI -----------------------------------------------------------------------

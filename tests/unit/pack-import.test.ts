@@ -177,16 +177,18 @@ describe('pack export', () => {
 });
 
 describe('pack removal', () => {
-  it('retires the pack and its records, keeps the user notes unless asked', async () => {
+  it('retires the pack and its records, keeping the user notes and what they are about', async () => {
     const { store } = await freshStore();
     await importPack(store, samplePack());
     const [town] = await store.findByAlias('Albukamal');
     await store.saveNote({ about: { type: 'entity', id: town!.id }, text: 'my note' });
     const counts = await removePack(store, 'test-pack');
-    expect(counts).toEqual({ entities: 3, events: 2, notes: 1 }); // the pack's own note
+    // The town has a note of the user's: it stays, as the user's own entity. The pack's own note goes.
+    expect(counts).toEqual({ entities: 2, events: 2, notes: 1, kept: 1 });
     expect(await store.listPacks()).toEqual([]);
-    expect(await store.listEntities()).toEqual([]);
+    expect((await store.listEntities()).map((e) => [e.name, e.pack])).toEqual([['Albu Kamal', null]]);
     expect((await store.recentNotes()).map((n) => n.text)).toEqual(['my note']);
+    expect((await store.card(town!.id))?.notes.map((n) => n.text)).toEqual(['my note']);
     // Re-importing brings it back (the same ids).
     await importPack(store, samplePack());
     expect((await store.findByAlias('Albukamal'))[0]?.id).toBe(town!.id);
@@ -197,7 +199,12 @@ describe('pack removal', () => {
     await importPack(store, samplePack());
     const [town] = await store.findByAlias('Albukamal');
     await store.saveNote({ about: { type: 'entity', id: town!.id }, text: 'my note' });
-    expect(await removePack(store, 'test-pack', { deleteNotes: true })).toEqual({ entities: 3, events: 2, notes: 2 });
+    expect(await removePack(store, 'test-pack', { notes: 'delete' })).toEqual({
+      entities: 3,
+      events: 2,
+      notes: 2,
+      kept: 0,
+    });
     expect(await store.recentNotes()).toEqual([]);
   });
 });
