@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { callBackground } from '../../lib/client';
+import { storeRevisionItem } from '../../lib/settings';
 import type { FromCardFrame, ToCardFrame } from '../../lib/messages';
 import type { CardData } from '../../lib/store/store';
 import Card, { type CardTheme, type SeenPage } from './Card';
@@ -147,6 +148,21 @@ export default function CardFrame({ port }: CardFrameProps) {
       document.documentElement.removeEventListener('pointerleave', leave);
     };
   }, [port, load, display, tell]);
+
+  // The store changed (a note saved in the popup, an alias in the manager): forget what was fetched
+  // and refresh the card on screen, so it never shows stale notes.
+  useEffect(
+    () =>
+      storeRevisionItem.watch(() => {
+        cache.current.clear();
+        const current = rendered.current;
+        if (!current || !visible.current) return;
+        void load(current.shown.entityId, true).then((fresh) => {
+          if (rendered.current === current) setLoaded(fresh);
+        });
+      }),
+    [load],
+  );
 
   // The host sizes the frame to the card: report the card's natural height (its scrolling body's
   // whole content, not what the frame shows of it) whenever anything in it changes.

@@ -46,7 +46,7 @@ export function RecordPicker({
   const [query, setQuery] = useState(initialQuery);
   const [options, setOptions] = useState<PickedRecord[]>([]);
   const [open, setOpen] = useState(false);
-  const [active, setActive] = useState(0);
+  const [active, setActive] = useState(-1);
   const [error, setError] = useState<string | null>(null);
   const asked = useRef(0);
   const input = useRef<HTMLInputElement>(null);
@@ -76,7 +76,7 @@ export function RecordPicker({
       if (types.includes('event'))
         for (const e of r.value.events) list.push({ type: 'event', id: e.id, title: `${e.title} (${e.date})` });
       setOptions(list.filter((o) => !exclude.includes(o.id)));
-      setActive(0);
+      setActive(-1); // nothing highlighted until the arrow keys move; Enter takes the first
     });
     // `types` and `exclude` are read when the results arrive; a new query is what asks again.
   }, [query, api]);
@@ -95,9 +95,9 @@ export function RecordPicker({
       setActive((a) => Math.min(a + 1, Math.max(options.length - 1, 0)));
     } else if (e.key === 'ArrowUp') {
       e.preventDefault();
-      setActive((a) => Math.max(a - 1, 0));
+      setActive((a) => Math.max(a - 1, -1));
     } else if (e.key === 'Enter') {
-      const o = options[active];
+      const o = options[Math.max(active, 0)];
       if (showList && o) {
         e.preventDefault();
         pick(o);
@@ -124,6 +124,7 @@ export function RecordPicker({
         aria-activedescendant={showList && options[active] ? `${id}-opt-${active}` : undefined}
         aria-describedby={describedBy}
         placeholder={placeholder}
+        dir="auto"
         value={query}
         onInput={(e) => {
           setQuery((e.target as HTMLInputElement).value);

@@ -1,5 +1,45 @@
 import { render } from 'preact';
-import { callBackground } from '../../lib/client';
-import App from './App';
+import { browser } from 'wxt/browser';
+import { backgroundApi } from '../../components/ui/api';
+import type { TabCallMessage, TabCallName, TabCallOutputs } from '../../lib/messages';
+import { settingsItem, storeRevisionItem } from '../../lib/settings';
+import App, { type PopupEnv } from './App';
 
-render(<App loadStats={() => callBackground('store.stats', {})} />, document.getElementById('app')!);
+/**
+ * The tab the popup is about: `?tab=<id>` when popup.html is opened in a tab (end-to-end tests), else
+ * the active tab of the current window (the toolbar popup). Asked once, shared by every tab call.
+ */
+const tabId: Promise<number | null> = (async () => {
+  const given = Number(new URLSearchParams(location.search).get('tab'));
+  if (Number.isInteger(given) && given > 0) return given;
+  const [active] = await browser.tabs.query({ active: true, currentWindow: true });
+  return active?.id ?? null;
+})().catch(() => null);
+
+/** A call to the content script of the tab's top frame; null when nothing answers (no content script there). */
+async function tabCall<K extends TabCallName>(message: TabCallMessage<K>): Promise<TabCallOutputs[K] | null> {
+  const id = await tabId;
+  if (id === null) return null;
+  try {
+    return ((await browser.tabs.sendMessage(id, message, { frameId: 0 })) as TabCallOutputs[K] | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const env: PopupEnv = {
+  api: backgroundApi,
+  tab: {
+    mentions: () => tabCall({ backstoryTab: 1, call: 'tab.mentions' }),
+    show: async (entityId) => (await tabCall({ backstoryTab: 1, call: 'mention.show', input: { entityId } })) === true,
+  },
+  settings: { get: () => settingsItem.getValue(), set: (s) => settingsItem.setValue(s) },
+  openManager: (hash) => {
+    void browser.tabs.create({ url: browser.runtime.getURL('/options.html') + hash }).then(() => window.close());
+  },
+  // Sync is not built yet: the footer says "not set up".
+  syncStatus: () => Promise.resolve(null),
+  watchRevision: (onChange) => storeRevisionItem.watch(onChange),
+};
+
+render(<App {...env} />, document.getElementById('app')!);

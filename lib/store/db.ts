@@ -8,23 +8,30 @@ import { AppFailure } from '../result';
 
 export const DB_NAME = 'backstory';
 /** Bump when the schema changes, and add the step to MIGRATIONS and a fixture to tests/fixtures/db. */
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export interface BackstorySchema extends DBSchema {
   entities: {
     key: string;
     value: EntityRecord;
-    indexes: { aliasKeys: string; updatedAt: number; pack: string };
+    indexes: { aliasKeys: string; updatedAt: number; pack: string; deletedAt: string; packDeleted: [string, string] };
   };
   events: {
     key: string;
     value: EventRecord;
-    indexes: { entityIds: string; updatedAt: number; pack: string; date: string };
+    indexes: {
+      entityIds: string;
+      updatedAt: number;
+      pack: string;
+      date: string;
+      deletedAt: string;
+      packDeleted: [string, string];
+    };
   };
   notes: {
     key: string;
     value: NoteRecord;
-    indexes: { aboutId: string; updatedAt: number };
+    indexes: { aboutId: string; updatedAt: number; deletedAt: string };
   };
   packs: { key: string; value: PackRecord };
   /** Device id, clock state, first-run flags. */
@@ -54,6 +61,15 @@ export const MIGRATIONS: Record<number, (db: Db, tx: UpgradeTx) => void> = {
     notes.createIndex('updatedAt', 'updatedAt');
     db.createObjectStore('packs', { keyPath: 'id' });
     db.createObjectStore('meta');
+  },
+  // Tombstones indexed (a live record has no `deleted.at`, so it is not in these indexes): counting
+  // live records is then two key counts, with no record read.
+  2: (_db, tx) => {
+    for (const name of ['entities', 'events'] as const) {
+      tx.objectStore(name).createIndex('deletedAt', 'deleted.at');
+      tx.objectStore(name).createIndex('packDeleted', ['pack', 'deleted.at']);
+    }
+    tx.objectStore('notes').createIndex('deletedAt', 'deleted.at');
   },
 };
 

@@ -413,28 +413,48 @@ export class KnowledgeStore {
     return this.db.get('packs', id);
   }
 
+  /**
+   * Counts of live records, overall and per pack: key counts on the indexes (tombstones are indexed
+   * by `deleted.at`), so a store of 50k notes is counted without reading one record.
+   */
   async stats(): Promise<StoreStats> {
-    const [entities, events, notes, packs] = await Promise.all([
-      this.listEntities(),
-      this.listEvents(),
-      this.db.getAll('notes'),
-      this.listPacks(),
-    ]);
-    const count = (list: { pack: string | null }[], id: string) => list.filter((r) => r.pack === id).length;
-    return {
-      entities: entities.length,
-      events: events.length,
-      notes: notes.filter(live).length,
-      packs: packs
-        .map((p) => ({
+    // Counting a big store still takes a while (Chrome walks the keys): keep the answer with the
+    // revision it was counted at, and count again only after a write.
+    const cached = await this.getMeta<{ revision: number; stats: StoreStats }>('stats');
+    const revision = await this.revision();
+    if (cached?.revision === revision) return cached.stats;
+    const stats = await this.countAll();
+    // Another write may have committed meanwhile: keep the count only if nothing changed.
+    if ((await this.revision()) === revision) await this.setMeta('stats', { revision, stats });
+    return stats;
+  }
+
+  private async countAll(): Promise<StoreStats> {
+    const tx = this.db.transaction(['entities', 'events', 'notes', 'packs'], 'readonly');
+    const live = async (name: 'entities' | 'events' | 'notes') =>
+      (await tx.objectStore(name).count()) - (await tx.objectStore(name).index('deletedAt').count());
+    const livePack = async (name: 'entities' | 'events', id: string) =>
+      (await tx.objectStore(name).index('pack').count(id)) -
+      (await tx
+        .objectStore(name)
+        .index('packDeleted')
+        .count(IDBKeyRange.bound([id, ''], [id, '\uffff'])));
+    const packs = await tx.objectStore('packs').getAll();
+    const [entities, events, notes, perPack] = await Promise.all([
+      live('entities'),
+      live('events'),
+      live('notes'),
+      Promise.all(
+        packs.map(async (p) => ({
           id: p.id,
           title: p.title,
           version: p.version,
-          entities: count(entities, p.id),
-          events: count(events, p.id),
-        }))
-        .sort((a, b) => a.title.localeCompare(b.title)),
-    };
+          entities: await livePack('entities', p.id),
+          events: await livePack('events', p.id),
+        })),
+      ),
+    ]);
+    return { entities, events, notes, packs: perPack.sort((a, b) => a.title.localeCompare(b.title)) };
   }
 
   /** The number of writes committed so far (changes whenever any record changes). */

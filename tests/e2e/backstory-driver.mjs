@@ -98,6 +98,9 @@ const isLocal = (url) => {
  * @property {(settings: any) => Promise<void>} setSettings
  * @property {(tab: Tab) => Promise<Record<string, string[]>>} highlights
  * @property {(tab: Tab, call: string, value?: number | boolean) => Promise<any>} tabCall
+ * @property {(tab: Tab) => Promise<number>} tabId the tab's id as the extension sees it
+ * @property {(path: string) => Promise<{ page: any, errors: Error[], evaluate: (fn: Function, arg?: any) => Promise<any>, close: () => Promise<void> }>} extensionTab
+ *   opens an extension page (e.g. `popup.html?tab=3`, `options.html#packs`) in a tab of its own
  * @property {() => Promise<void>} close
  */
 
@@ -179,6 +182,23 @@ export async function chromiumDriver() {
       await popup.evaluate((s) => chrome.storage.local.set({ settings: s }), settings);
     },
     highlights: (tab) => tab.page.evaluate(readHighlights),
+    async tabId(tab) {
+      const popup = await extensionPage();
+      await tab.page.bringToFront();
+      return popup.evaluate(async () => {
+        const self = await chrome.tabs.getCurrent();
+        const [active] = await chrome.tabs.query({ active: true, currentWindow: true });
+        if (!active || active.id === self?.id) throw new Error('the page under test is not the active tab');
+        return active.id;
+      });
+    },
+    async extensionTab(path) {
+      const page = await ext.context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e));
+      await page.goto(`chrome-extension://${ext.extensionId}/${path}`);
+      return { page, errors, evaluate: (fn, arg) => page.evaluate(fn, arg), close: () => page.close() };
+    },
     close: () => ext.close(),
   };
   return driver;
@@ -274,6 +294,20 @@ export async function firefoxDriver() {
       await popup.evaluate((s) => browser.storage.local.set({ settings: s }), settings);
     },
     highlights: (tab) => tab.page.evaluate(readHighlights),
+    async tabId(tab) {
+      const popup = await extensionPage();
+      return popup.evaluate(async (url) => {
+        const tabs = (await browser.tabs.query({})).filter((t) => t.url === url);
+        if (tabs.length !== 1) throw new Error(`expected one tab at ${url}, found ${tabs.length}`);
+        return tabs[0].id;
+      }, tab.url);
+    },
+    async extensionTab(path) {
+      const page = await ext.openExtensionPage(path);
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e));
+      return { page, errors, evaluate: (fn, arg) => page.evaluate(fn, arg), close: () => page.close() };
+    },
     close: () => ext.close(),
   };
   return driver;
@@ -318,6 +352,17 @@ export function entityOfText(answer) {
   const map = new Map();
   for (const e of answer?.entities ?? []) for (const t of e.texts) map.set(t, e.name);
   return map;
+}
+
+/** The card frame (card.html) of the tab, or null. Firefox reports such frames' url() as about:blank. */
+export async function cardFrame(driver, tab) {
+  const frames = tab.page.frames().filter((f) => f !== tab.page.mainFrame());
+  if (driver.name === 'Chromium') return frames.find((f) => f.url().includes('/card.html')) ?? null;
+  for (const f of frames) {
+    const href = await f.evaluate(() => window.location.href).catch(() => '');
+    if (href.includes('/card.html')) return f;
+  }
+  return null;
 }
 
 export { sleep, waitFor };

@@ -32,7 +32,15 @@ import {
   hasFirefox,
   serveDir,
 } from '../../scripts/browsers.mjs';
-import { chromiumDriver, entityOfText, firefoxDriver, sleep, waitFor, waitForMentions } from './backstory-driver.mjs';
+import {
+  cardFrame,
+  chromiumDriver,
+  entityOfText,
+  firefoxDriver,
+  sleep,
+  waitFor,
+  waitForMentions,
+} from './backstory-driver.mjs';
 
 const FIXTURES = '/work/shared/fixtures';
 const SEED = 'seed-article.html';
@@ -176,17 +184,6 @@ async function moveAway(tab) {
 
 // ---------------------------------------------------------------------------------------------------
 // Card side: the frame, its accessibility tree and its content
-
-/** The card frame (card.html) of the tab, or null. Firefox reports such frames' url() as about:blank. */
-async function cardFrame(driver, tab) {
-  const frames = tab.page.frames().filter((f) => f !== tab.page.mainFrame());
-  if (driver.name === 'Chromium') return frames.find((f) => f.url().includes('/card.html')) ?? null;
-  for (const f of frames) {
-    const href = await f.evaluate(() => window.location.href).catch(() => '');
-    if (href.includes('/card.html')) return f;
-  }
-  return null;
-}
 
 /** Escapes a value for a `::-p-aria([name="..."])` selector. */
 const ariaValue = (s) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');

@@ -5,7 +5,9 @@ import { samplePack } from '../fixtures/packs';
 import { freshStore } from '../fixtures/store';
 
 async function setup() {
-  const { store } = await freshStore();
+  let t = Date.UTC(2026, 0, 1);
+  const { store } = await freshStore({ now: () => (t += 1000) }); // every write a second later
+
   await importPack(store, samplePack());
   return { store, index: new SearchIndex(store) };
 }
@@ -30,6 +32,22 @@ describe('quick search', () => {
     expect(r.notes.map((n) => [n.text, n.about.title])).toEqual([['Check SOHR figures.', 'Albu Kamal']]);
     expect((await index.search('air strike')).events.map((e) => e.title)).toEqual(['Air strike near Albu Kamal']);
     expect(r.total).toBe(1);
+  });
+
+  it('finds notes by the start of their words, every word of the query, newest first', async () => {
+    const { store, index } = await setup();
+    const [town] = await store.findByAlias('Albukamal');
+    const about = { type: 'entity' as const, id: town!.id };
+    await store.saveNote({ about, text: 'Convoy crossed the border at dawn.' });
+    await store.saveNote({ about, text: 'Border guards said nothing.' });
+    expect((await index.search('bord')).notes.map((n) => n.text)).toEqual([
+      'Border guards said nothing.',
+      'Convoy crossed the border at dawn.',
+    ]);
+    expect((await index.search('border conv')).notes.map((n) => n.text)).toEqual([
+      'Convoy crossed the border at dawn.',
+    ]);
+    expect((await index.search('order')).notes).toEqual([]); // inside a word: not a match for notes
   });
 
   it('sees writes once invalidated, and nothing for an empty query', async () => {
