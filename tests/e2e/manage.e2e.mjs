@@ -36,6 +36,7 @@ import {
 import { byLabel, clickButton, choose, typeInto, waitForText } from './ui-helpers.mjs';
 
 const FIXTURES = '/work/shared/fixtures';
+const IMPORT_LABEL = 'Import a pack (.json) or a spreadsheet (.csv)';
 const SEED = 'seed-article.html';
 
 /** Selects the first occurrence of `text` in the page (runs in the page). */
@@ -108,9 +109,9 @@ function defineSuite(gate, makeDriver) {
         });
         try {
           await waitFor(() => tab.evaluate(() => document.readyState !== 'loading'), { what: 'the page' });
-          assert.ok(await tab.evaluate(selectText, 'Islamic State'), 'the page has no "Islamic State" to select');
+          assert.ok(await tab.evaluate(selectText, 'Department of Conservation'), 'nothing to select');
           const capture = await driver.tabCall(tab, 'tab.capture');
-          assert.equal(capture.selection, 'Islamic State');
+          assert.equal(capture.selection, 'Department of Conservation');
           assert.equal(capture.url, tab.url);
           assert.equal(capture.published, '2019-01-03');
         } finally {
@@ -134,7 +135,10 @@ function defineSuite(gate, makeDriver) {
         const win = await driver.extensionTab(`capture.html?${params}`);
         try {
           await waitForText(win.page, 'United Nations');
-          assert.equal(await win.evaluate(() => document.activeElement?.value), 'United Nations');
+          assert.equal(
+            await win.evaluate((sel) => document.querySelector(sel).value, await byLabel(win.page, 'Name')),
+            'United Nations',
+          );
           await choose(win.page, 'Kind', 'organization');
           await clickButton(win.page, 'Add entity');
           await waitForText(win.page, 'Added “United Nations”');
@@ -168,46 +172,48 @@ function defineSuite(gate, makeDriver) {
       { skip: gate.skip },
       async () => {
         const tab = await openSeed();
-        const note = `Popup note ${browserName} ${Date.now().toString(36)}: two convoys seen at the crossing`;
-        const popup = await driver.extensionTab(`popup.html?tab=${await driver.tabId(tab)}`);
         try {
-          await waitForText(popup.page, 'Albu Kamal'); // on this page
-          // The note form may start with the page's top entity chosen: choose Albu Kamal instead.
-          const chosen = await popup.evaluate(() =>
-            [...document.querySelectorAll('button[aria-label^="Remove "]')].map((b) => b.getAttribute('aria-label')),
-          );
-          for (const label of chosen) await clickButton(popup.page, label);
-          await typeInto(popup.page, 'About', 'Albukamal');
-          await waitFor(
-            () =>
-              popup.evaluate(() =>
-                [...document.querySelectorAll('[role="option"]')].some((o) => o.textContent.includes('Albu Kamal')),
-              ),
-            {
-              what: 'Albu Kamal offered in the picker',
+          const note = `Popup note ${browserName} ${Date.now().toString(36)}: two convoys seen at the crossing`;
+          const popup = await driver.extensionTab(`popup.html?tab=${await driver.tabId(tab)}`);
+          try {
+            await waitForText(popup.page, 'Albu Kamal'); // on this page
+            // The note form may start with the page's top entity chosen: choose Albu Kamal instead.
+            const chosen = await popup.evaluate(() =>
+              [...document.querySelectorAll('button[aria-label^="Remove "]')].map((b) => b.getAttribute('aria-label')),
+            );
+            for (const label of chosen) await clickButton(popup.page, label);
+            await typeInto(popup.page, 'About', 'Albukamal');
+            await waitFor(
+              () =>
+                popup.evaluate(() =>
+                  [...document.querySelectorAll('[role="option"]')].some((o) => o.textContent.includes('Albu Kamal')),
+                ),
+              { what: 'Albu Kamal offered in the picker' },
+            );
+            await popup.page.keyboard.press('Enter');
+            await typeInto(popup.page, 'Note', note);
+            await clickButton(popup.page, 'Save');
+            await waitForText(popup.page, 'Note saved');
+            await waitForText(popup.page, note.slice(0, 40));
+            assert.deepEqual(popup.errors, []);
+            // From the popup's "On this page": scroll to Albu Kamal and open its card there.
+            await clickButton(popup.page, 'Albu Kamal', { exact: false });
+          } finally {
+            if (!popup.page.isClosed()) await popup.close();
+          }
+          await tab.page.bringToFront();
+          const text = await waitFor(
+            async () => {
+              const frame = await cardFrame(driver, tab);
+              const t = frame ? await frame.evaluate(() => document.body.innerText).catch(() => '') : '';
+              return t.includes(note) ? t : null;
             },
+            { timeout: 15_000, what: 'the note in the card' },
           );
-          await popup.page.keyboard.press('Enter');
-          await typeInto(popup.page, 'Note', note);
-          await clickButton(popup.page, 'Save note');
-          await waitForText(popup.page, 'Note saved');
-          await waitForText(popup.page, note.slice(0, 40));
-          // From the popup's "On this page": scroll to Albu Kamal and open its card.
-          await clickButton(popup.page, 'Albu Kamal', { exact: false });
+          assert.match(text, /Albu Kamal/);
         } finally {
-          if (!popup.page.isClosed()) await popup.close();
+          await tab.close();
         }
-        await tab.page.bringToFront();
-        const text = await waitFor(
-          async () => {
-            const frame = await cardFrame(driver, tab);
-            const t = frame ? await frame.evaluate(() => document.body.innerText).catch(() => '') : '';
-            return t.includes(note) ? t : null;
-          },
-          { timeout: 15_000, what: 'the note in the card' },
-        );
-        assert.match(text, /Albu Kamal/);
-        await tab.close();
       },
     );
 
@@ -267,14 +273,14 @@ function defineSuite(gate, makeDriver) {
           const before = await other.call('store.stats', {});
           const manager = await other.extensionTab('options.html#packs');
           try {
-            const input = await byLabel(manager.page, 'Choose a file');
+            const input = await byLabel(manager.page, IMPORT_LABEL);
             // An invalid pack: the path of the error, and nothing changed.
             await upload(other, manager.page, input, broken);
             const shown = await waitForText(manager.page, 'Nothing was changed');
             assert.match(shown, /entities\[1\]\.kind/);
             assert.deepEqual(await other.call('store.stats', {}), before);
             // The real export.
-            await upload(other, manager.page, await byLabel(manager.page, 'Choose a file'), file);
+            await upload(other, manager.page, await byLabel(manager.page, IMPORT_LABEL), file);
             await waitForText(manager.page, /Imported “Backstory export”/);
             assert.deepEqual(manager.errors, []);
           } finally {
