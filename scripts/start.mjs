@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-/* global document, chrome, CSS -- only inside page.evaluate() callbacks, which run in the browser */
+/* global chrome, CSS, performance -- only inside page.evaluate() callbacks, which run in the browser */
+/* global URLSearchParams -- Node's */
 /**
  * `npm start`: the main job on the bundled default. Builds the Chrome extension, serves the demo
  * article on 127.0.0.1, and opens Chromium with the extension loaded (the starter pack installs itself
  * on first run) on that article, with the popup beside it.
  *
  * With a display it opens a real window and waits for Ctrl+C. Without one (or with --headless) it runs
- * headless: it waits until the store holds the starter pack, hovers "Albukamal" in the article and saves
- * screenshots of the open card and of the popup (light, dark and 200% zoom), prints their paths and
- * exits.
+ * headless: it waits until the store holds the starter pack, hovers "Albukamal" in the article, writes a
+ * note, and saves screenshots of the open card, the popup and the manager (light, dark and 200% zoom),
+ * the manager's packs and the capture window, prints their paths and exits.
  *
  *   npm start                       window if $DISPLAY is set, else headless
  *   npm start -- --headless         always headless
@@ -103,13 +104,19 @@ try {
   await article.goto(articleUrl);
   const popup = await context.newPage();
   await popup.goto(popupUrl);
-  const packs = popup.getByRole('list', { name: 'Installed packs' });
-  await waitFor(async () => (await packs.count()) > 0, { timeout: 20_000, what: 'the starter pack to be installed' });
-  const summary = (await popup.locator('.totals').textContent())?.trim();
-  console.log(`Backstory is loaded (extension id ${extensionId}). Store: ${summary}.`);
-  console.log(
-    `Installed packs: ${(await packs.locator('li').allInnerTexts()).map((t) => t.replace(/\n/g, ' — ')).join('; ')}`,
+  const call = (name, input) =>
+    popup.evaluate(([c, i]) => chrome.runtime.sendMessage({ backstory: 1, call: c, input: i }), [name, input]);
+  const stats = await waitFor(
+    async () => {
+      const r = await call('store.stats', {});
+      return r?.ok && r.value.packs.length > 0 ? r.value : null;
+    },
+    { timeout: 20_000, what: 'the starter pack to be installed' },
   );
+  console.log(
+    `Backstory is loaded (extension id ${extensionId}). Store: ${stats.entities} entities, ${stats.events} events, ${stats.notes} notes.`,
+  );
+  console.log(`Installed packs: ${stats.packs.map((p) => `${p.title} ${p.version}`).join('; ')}`);
 
   if (!headless) {
     await article.bringToFront();
@@ -135,23 +142,82 @@ try {
       await article.screenshot({ path: `${outDir}/${name}.png` });
       shots.push(`${outDir}/${name}.png`);
     }
-    await article.setViewportSize({ width: 1100, height: 900 });
-    for (const [name, scheme, scale] of [
+    // A note of the reader's own, so the popup and the manager show one.
+    await article.bringToFront();
+    const [town] = (await call('entities.byAlias', { text: 'Albukamal' })).value;
+    await call('note.save', {
+      note: {
+        about: { type: 'entity', id: town.id },
+        text: 'Check SOHR casualty figures against the coalition statement before quoting them.',
+      },
+    });
+    const tabId = await popup.evaluate(async () => {
+      const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+      return tab.id;
+    });
+    /** An extension page in a tab of its own, in a colour scheme, at a real browser zoom. */
+    const extensionShot = async (name, path, { scheme, zoom, width, height, ready }) => {
+      const page = await context.newPage();
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: width * zoom, height: height * zoom });
+      await page.goto(`chrome-extension://${extensionId}/${path}`);
+      // Zoom is per origin by default, and every extension page shares one: zoom this tab only.
+      await page.evaluate(async (z) => {
+        const { id } = await chrome.tabs.getCurrent();
+        await chrome.tabs.setZoomSettings(id, { scope: 'per-tab' });
+        await chrome.tabs.setZoom(id, z);
+      }, zoom);
+      await ready(page);
+      await page.waitForTimeout(300); // the last layout after the zoom
+      await page.screenshot({ path: `${outDir}/${name}.png` });
+      shots.push(`${outDir}/${name}.png`);
+      await page.close();
+    };
+    const popupReady = (page) =>
+      waitFor(() => page.evaluate(() => performance.getEntriesByName('backstory-popup-ready').length > 0), {
+        timeout: 20_000,
+        what: 'the popup to be ready',
+      });
+    for (const [name, scheme, zoom] of [
       ['popup-light', 'light', 1],
       ['popup-dark', 'dark', 1],
       ['popup-zoom200', 'light', 2],
-    ]) {
-      const page = await context.newPage();
-      await page.emulateMedia({ colorScheme: scheme });
-      // 200% zoom as the browser's zoom does it: twice the pixels for the same CSS layout width.
-      await page.setViewportSize({ width: 360 * scale, height: 320 * scale });
-      await page.goto(popupUrl);
-      if (scale !== 1) await page.evaluate((z) => (document.documentElement.style.zoom = String(z)), scale);
-      await page.getByRole('list', { name: 'Installed packs' }).waitFor();
-      await page.screenshot({ path: `${outDir}/${name}.png`, fullPage: true });
-      shots.push(`${outDir}/${name}.png`);
-      await page.close();
-    }
+    ])
+      await extensionShot(name, `popup.html?tab=${tabId}`, {
+        scheme,
+        zoom,
+        width: 380,
+        height: 600,
+        ready: popupReady,
+      });
+    const editorReady = (page) => page.getByRole('form').first().waitFor({ timeout: 20_000 });
+    for (const [name, scheme, zoom] of [
+      ['manager-light', 'light', 1],
+      ['manager-dark', 'dark', 1],
+      ['manager-zoom200', 'light', 2],
+    ])
+      await extensionShot(name, `options.html#entity=${town.id}`, {
+        scheme,
+        zoom,
+        width: 1200,
+        height: 860,
+        ready: editorReady,
+      });
+    await extensionShot('manager-packs', 'options.html#packs', {
+      scheme: 'light',
+      zoom: 1,
+      width: 1200,
+      height: 860,
+      ready: (page) => page.getByRole('list', { name: 'Installed packs' }).waitFor({ timeout: 20_000 }),
+    });
+    const capture = new URLSearchParams({ mode: 'note', text: 'Albukamal', url: articleUrl, title: 'Demo article' });
+    await extensionShot('capture-light', `capture.html?${capture}`, {
+      scheme: 'light',
+      zoom: 1,
+      width: 480,
+      height: 640,
+      ready: (page) => page.getByRole('form').waitFor({ timeout: 20_000 }),
+    });
     console.log(`Screenshots:\n${shots.map((s) => `  ${s}`).join('\n')}`);
   }
 } catch (e) {

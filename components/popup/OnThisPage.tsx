@@ -92,7 +92,7 @@ function PageBody({
 }
 
 /** How many names show before "Show all": the notes below should stay in view. */
-const FIRST = 5;
+const FIRST = 3;
 
 function PageList({ entities, open }: { entities: PageEntity[]; open: (id: string) => Promise<void> }) {
   const [all, setAll] = useState(false);

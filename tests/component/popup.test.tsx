@@ -173,11 +173,11 @@ describe('on this page', () => {
     expect(env.tab.show).toHaveBeenCalledWith(ids.hashed);
   });
 
-  it('shows the first five names, and all of them on request', async () => {
+  it('shows the first three names, and all of them on request', async () => {
     const names = ['One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven'];
     await setup({ page: mentions(names.map((name, i) => ({ id: `e${i}`, name, kind: 'person', count: 9 - i }))) });
     const list = await within(pageSection()).findByRole('list');
-    expect(within(list).getAllByRole('button')).toHaveLength(5);
+    expect(within(list).getAllByRole('button')).toHaveLength(3);
     const more = within(pageSection()).getByRole('button', { name: 'Show all 7 names' });
     expect(more.getAttribute('aria-expanded')).toBe('false');
     fireEvent.click(more);
