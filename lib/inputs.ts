@@ -16,9 +16,14 @@ const date = z.string().regex(PARTIAL_DATE, 'expected a date as YYYY, YYYY-MM or
 
 export const entityInput = z.object({
   name: nonEmpty(300),
-  kind: z.enum(ENTITY_KINDS),
+  kind: z.enum(ENTITY_KINDS, { error: `expected one of ${ENTITY_KINDS.join(', ')}` }),
   aliases: z
-    .array(z.object({ text: nonEmpty(300), case: z.enum(CASE_RULES).default('auto') }))
+    .array(
+      z.object({
+        text: nonEmpty(300),
+        case: z.enum(CASE_RULES, { error: `expected one of ${CASE_RULES.join(', ')}` }).default('auto'),
+      }),
+    )
     .max(1000)
     .default([]),
   summary: str(20000).default(''),

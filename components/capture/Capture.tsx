@@ -12,6 +12,7 @@ import {
 import type { AppError } from '../../lib/result';
 import { fieldErrors, type Api } from '../ui/api';
 import { Field } from '../ui/Field';
+import { CASE_LABELS, KIND_LABELS } from '../ui/labels';
 import { RecordPicker, type PickedRecord } from '../ui/RecordPicker';
 
 export interface CaptureProps {
@@ -29,19 +30,6 @@ const MODES: { mode: CaptureMode; label: string }[] = [
   { mode: 'note', label: 'Note' },
   { mode: 'event', label: 'Event' },
 ];
-const KIND_LABELS: Record<EntityKind, string> = {
-  person: 'Person',
-  place: 'Place',
-  organization: 'Organization',
-  group: 'Group',
-  topic: 'Topic',
-  other: 'Other',
-};
-export const CASE_LABELS: Record<CaseRule, string> = {
-  auto: 'Auto',
-  sensitive: 'Match case',
-  insensitive: 'Ignore case',
-};
 
 /** The fields of an entity as `entity.save` takes them (a stored record minus its metadata). */
 export const entityFields = (e: EntityRecord) => ({
@@ -181,7 +169,7 @@ function EntityForm({ api, capture, page, done, failed, error }: FormProps) {
   return (
     <form onSubmit={submit} aria-label="New entity">
       <Field label="Name" error={errors.name}>
-        {(ids) => <input {...ids} value={name} onInput={(e) => setName(value(e))} dir="auto" autoFocus required />}
+        {(ids) => <input {...ids} value={name} onInput={(e) => setName(value(e))} dir="auto" autoFocus />}
       </Field>
       <Field label="Kind" error={errors.kind}>
         {(ids) => (
@@ -240,7 +228,7 @@ function Target({
     );
   return (
     <div class="field">
-      <RecordPicker api={api} label={label} types={types} onPick={setTarget} autoFocus />
+      <RecordPicker api={api} label={label} types={types} onPick={setTarget} autoFocus invalid={!!error} />
       {error && <p class="field-error">{error}</p>}
     </div>
   );
@@ -287,7 +275,7 @@ function AliasForm({ api, capture, done, failed, error }: FormProps) {
   return (
     <form onSubmit={submit} aria-label="Alias of an entity">
       <Field label="Alias" error={aliasError}>
-        {(ids) => <input {...ids} value={text} onInput={(e) => setText(value(e))} dir="auto" required />}
+        {(ids) => <input {...ids} value={text} onInput={(e) => setText(value(e))} dir="auto" />}
       </Field>
       <Target
         api={api}
@@ -396,7 +384,7 @@ function EventForm({ api, capture, page, done, failed, error }: FormProps) {
   return (
     <form onSubmit={submit} aria-label="Event">
       <Field label="Title" error={errors.title}>
-        {(ids) => <input {...ids} value={title} onInput={(e) => setTitle(value(e))} dir="auto" required />}
+        {(ids) => <input {...ids} value={title} onInput={(e) => setTitle(value(e))} dir="auto" />}
       </Field>
       <Field
         label="Date"

@@ -16,7 +16,7 @@ import { fieldErrors, plural, type Api } from '../ui/api';
 import { Field } from '../ui/Field';
 import { RecordPicker } from '../ui/RecordPicker';
 import { AliasPreview } from './AliasPreview';
-import { KIND_LABELS } from './EntityList';
+import { KIND_LABELS } from '../ui/labels';
 import { MergeDialog } from './MergeDialog';
 import type { Route } from './types';
 

@@ -1,8 +1,9 @@
 import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useId, useLayoutEffect, useMemo, useState } from 'preact/hooks';
-import { ENTITY_KINDS, type EntityKind, type EntityRecord, type PackRecord } from '../../lib/model';
+import { ENTITY_KINDS, type EntityRecord, type PackRecord } from '../../lib/model';
 import { foldKey } from '../../lib/text';
 import { plural, type Api } from '../ui/api';
+import { KIND_LABELS } from '../ui/labels';
 
 /** Height of one row in CSS pixels: virtualisation places row i at i × ROW_HEIGHT. */
 export const ROW_HEIGHT = 52;
@@ -12,15 +13,6 @@ const FALLBACK_HEIGHT = 480;
 const OVERSCAN = 10;
 /** Pack filter value of the user's own entities (a pack id never contains a colon). */
 const OWN = ':own';
-
-export const KIND_LABELS: Record<EntityKind, string> = {
-  person: 'Person',
-  place: 'Place',
-  organization: 'Organization',
-  group: 'Group',
-  topic: 'Topic',
-  other: 'Other',
-};
 
 type SortKey = 'name' | 'kind' | 'updated';
 

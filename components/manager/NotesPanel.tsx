@@ -474,6 +474,7 @@ function NewNoteForm({ api, onDone }: { api: Api; onDone: (saved: boolean) => vo
               placeholder="Search entities and events…"
               autoFocus
               describedBy={errors.about ? `${id}-about-error` : undefined}
+              invalid={!!errors.about}
               onPick={(r) => {
                 setAbout(r);
                 setErrors((e) => ({ ...e, about: undefined }));

@@ -126,6 +126,7 @@ export function NoteComposer({ api, suggested, onSaved }: NoteComposerProps) {
             onPick={choose}
             autoFocus={chosen}
             describedBy={errors.about ? aboutErrorId : undefined}
+            invalid={!!errors.about}
           />
         )}
         {errors.about && (

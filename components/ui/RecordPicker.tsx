@@ -25,6 +25,8 @@ export interface RecordPickerProps {
   autoFocus?: boolean;
   /** Id of an error message describing the box. */
   describedBy?: string | undefined;
+  /** Marks the box invalid (its error is shown next to it). */
+  invalid?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export function RecordPicker({
   initialQuery = '',
   autoFocus,
   describedBy,
+  invalid,
 }: RecordPickerProps) {
   const id = useId();
   const [query, setQuery] = useState(initialQuery);
@@ -123,6 +126,7 @@ export function RecordPicker({
         aria-controls={`${id}-list`}
         aria-activedescendant={showList && options[active] ? `${id}-opt-${active}` : undefined}
         aria-describedby={describedBy}
+        aria-invalid={invalid || undefined}
         placeholder={placeholder}
         dir="auto"
         value={query}

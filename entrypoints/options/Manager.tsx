@@ -51,6 +51,19 @@ export default function Manager({ api, initial, watchRevision, subscribeProgress
   const [revision, setRevision] = useState(0);
   const { offer, offerUndo, dismiss } = useUndo();
   useEffect(() => watchRevision(() => setRevision((r) => r + 1)), [watchRevision]);
+  // A file dropped anywhere but on the packs panel's drop zone must not make the browser open it
+  // (and leave the manager).
+  useEffect(() => {
+    const keep = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    window.addEventListener('dragover', keep);
+    window.addEventListener('drop', keep);
+    return () => {
+      window.removeEventListener('dragover', keep);
+      window.removeEventListener('drop', keep);
+    };
+  }, []);
   const navigate = useCallback(
     (next: Route) => {
       setRoute(next);

@@ -56,7 +56,9 @@ export async function dispatch(message: unknown, sender: Sender, env: RouterEnv)
   const parsed = CALL_INPUTS[name as CallName].safeParse(message.input ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
-    return err('invalid-input', `Invalid input for "${name}": ${issues[0]!.path}: ${issues[0]!.message}.`, issues);
+    // Read by people (forms show it as "Not saved: …"): the field's path without the call's wrapper.
+    const field = issues[0]!.path.replace(/^(entity|event|note)\./, '');
+    return err('invalid-input', `${field}: ${issues[0]!.message}.`, issues);
   }
   try {
     const handler = env.handlers[name as CallName] as (input: unknown, sender: Sender) => Promise<unknown>;

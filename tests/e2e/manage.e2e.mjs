@@ -176,7 +176,10 @@ function defineSuite(gate, makeDriver) {
           const note = `Popup note ${browserName} ${Date.now().toString(36)}: two convoys seen at the crossing`;
           const popup = await driver.extensionTab(`popup.html?tab=${await driver.tabId(tab)}`);
           try {
-            await waitForText(popup.page, 'Albu Kamal'); // on this page
+            // On this page: the most mentioned names first, the rest behind "Show all".
+            await waitForText(popup.page, /Show all \d+ names/);
+            await clickButton(popup.page, 'Show all', { exact: false });
+            await waitForText(popup.page, 'Albu Kamal');
             // The note form may start with the page's top entity chosen: choose Albu Kamal instead.
             const chosen = await popup.evaluate(() =>
               [...document.querySelectorAll('button[aria-label^="Remove "]')].map((b) => b.getAttribute('aria-label')),

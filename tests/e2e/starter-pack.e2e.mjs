@@ -1,6 +1,7 @@
 /**
  * After install, the extension's store holds the starter pack: checked in Chromium and in Firefox,
- * through the popup as a user sees it (and, in Chromium, in the background's IndexedDB directly).
+ * through the manager's Packs panel as a user sees it (and, in Chromium, in the background's IndexedDB
+ * directly).
  * Needs the built extension: `npm run build` first (scripts/test.mjs does it).
  */
 /* global document, indexedDB -- only inside evaluate() callbacks, which run in the browser */
@@ -22,51 +23,49 @@ const PACK_TITLE = 'Iraq and Syria, 2019-2020';
 const MIN_ENTITIES = 20;
 const MIN_EVENTS = 10;
 
-/** "27 entities · 11 events · 0 notes" -> { entities: 27, events: 11, notes: 0 } (null when it does not match). */
+/** "Your store holds 27 entities, 11 events and 0 notes." -> { entities: 27, events: 11, notes: 0 } (null when it does not match). */
 function parseTotals(text) {
-  const m = /([\d,.\s]+?)\s+entit(?:y|ies)\s*·\s*([\d,.\s]+?)\s+events?\s*·\s*([\d,.\s]+?)\s+notes?/.exec(text);
+  const m = /holds\s+([\d,.]+)\s+entit(?:y|ies),\s*([\d,.]+)\s+events?\s+and\s+([\d,.]+)\s+notes?/.exec(text);
   if (!m) return null;
   const n = (s) => Number(s.replace(/[^\d]/g, ''));
   return { entities: n(m[1]), events: n(m[2]), notes: n(m[3]) };
 }
 
-/** "Iraq and Syria, 2019-2020 27 entities, 11 events" -> counts of the pack row. */
+/** "Iraq and Syria, 2019-2020 1.0.0 … 27 entities · 11 events …" -> counts of the pack row. */
 function parsePackCounts(text) {
-  const m = /([\d,.]+)\s+entit(?:y|ies),\s*([\d,.]+)\s+events?/.exec(text);
+  const m = /([\d,.]+)\s+entit(?:y|ies)\s*·\s*([\d,.]+)\s+events?/.exec(text);
   if (!m) return null;
   const n = (s) => Number(s.replace(/[^\d]/g, ''));
   return { entities: n(m[1]), events: n(m[2]) };
 }
 
-/** The popup's assertions, shared by both browsers: what a user reads in the store summary. */
-function assertPopupShowsStarterPack({ totalsText, packItems }) {
+/** What a user reads in the manager's Packs panel, checked the same way in both browsers. */
+function assertManagerShowsStarterPack({ totalsText, packItems }) {
   const pack = packItems.find((t) => t.includes(PACK_TITLE));
   assert.ok(pack, `"Installed packs" should list "${PACK_TITLE}"; it lists: ${JSON.stringify(packItems)}`);
   const counts = parsePackCounts(pack);
-  assert.ok(counts, `the pack row should read "N entities, M events"; it reads: ${JSON.stringify(pack)}`);
-  assert.ok(counts.entities > 0, `the pack row should show a non-zero entity count; it reads: ${JSON.stringify(pack)}`);
+  assert.ok(counts, `the pack should read "N entities · M events"; it reads: ${JSON.stringify(pack)}`);
+  assert.ok(counts.entities >= MIN_ENTITIES, `the pack should show its entities; it reads: ${JSON.stringify(pack)}`);
 
   const totals = parseTotals(totalsText);
-  assert.ok(totals, `the store summary should show totals; it reads: ${JSON.stringify(totalsText)}`);
+  assert.ok(totals, `the panel should say what the store holds; it reads: ${JSON.stringify(totalsText)}`);
   assert.ok(totals.entities >= MIN_ENTITIES, `expected >= ${MIN_ENTITIES} entities in total, got: ${totalsText}`);
   assert.ok(totals.events >= MIN_EVENTS, `expected >= ${MIN_EVENTS} events in total, got: ${totalsText}`);
 }
 
 /**
- * Runs in the popup page (either browser): waits for the store summary and reads its visible text.
- * Returns null while it is still loading; throws the page's error alert if the popup shows one.
+ * Runs in the manager's Packs panel (either browser): reads the installed packs and the store's totals.
+ * Returns null while it is still loading; returns the page's error alert if it shows one.
  */
-function readStoreSummary() {
+function readPacksPanel() {
   const alert = document.querySelector('[role="alert"]');
   if (alert) return { error: alert.textContent };
   const list = document.querySelector('ul[aria-label="Installed packs"]');
-  const heading = [...document.querySelectorAll('h2')].find((h) => h.textContent?.trim() === 'Your knowledge store');
-  const section = heading?.closest('section');
-  const totals = section?.querySelector('p');
+  const totals = [...document.querySelectorAll('p')].find((p) => p.textContent?.includes('Your store holds'));
   if (!list || !totals) return null;
   return {
     totalsText: totals.innerText,
-    packItems: [...list.querySelectorAll('li')].map((li) => li.innerText.replace(/\s+/g, ' ').trim()),
+    packItems: [...list.querySelectorAll(':scope > li')].map((li) => li.innerText.replace(/\s+/g, ' ').trim()),
   };
 }
 
@@ -84,18 +83,15 @@ describe('Chromium: after install, the extension store holds the starter pack', 
     await ext?.close();
   });
 
-  it('the popup lists the starter pack with its counts', { skip: chromium.skip }, async () => {
+  it("the manager's packs panel lists the starter pack with its counts", { skip: chromium.skip }, async () => {
     const page = await ext.context.newPage();
-    await page.goto(`chrome-extension://${ext.extensionId}/popup.html`);
-    const packs = page.getByRole('list', { name: 'Installed packs' });
-    const alert = page.getByRole('alert');
-    await packs.or(alert).first().waitFor({ timeout: 15_000 });
-    if (await alert.isVisible()) assert.fail(`the popup shows an error: ${await alert.innerText()}`);
-
-    const summary = page.getByRole('region', { name: 'Your knowledge store' });
-    const totalsText = await summary.locator('p').first().innerText();
-    const packItems = (await packs.getByRole('listitem').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-    assertPopupShowsStarterPack({ totalsText, packItems });
+    await page.goto(`chrome-extension://${ext.extensionId}/options.html#packs`);
+    const seen = await waitFor(() => page.evaluate(readPacksPanel), {
+      timeout: 15_000,
+      what: 'the "Installed packs" list in the manager',
+    });
+    if ('error' in seen) assert.fail(`the manager shows an error: ${seen.error}`);
+    assertManagerShowsStarterPack(seen);
     await page.close();
   });
 
@@ -168,14 +164,14 @@ describe('Firefox: after install, the extension store holds the starter pack', (
     await ext?.close();
   });
 
-  it('the popup lists the starter pack with its counts', { skip: firefox.skip }, async () => {
-    const page = await ext.openExtensionPage('popup.html');
-    const seen = await waitFor(() => page.evaluate(readStoreSummary), {
+  it("the manager's packs panel lists the starter pack with its counts", { skip: firefox.skip }, async () => {
+    const page = await ext.openExtensionPage('options.html#packs');
+    const seen = await waitFor(() => page.evaluate(readPacksPanel), {
       timeout: 15_000,
-      what: 'the "Installed packs" list in the Firefox popup',
+      what: 'the "Installed packs" list in the Firefox manager',
     });
-    if ('error' in seen) assert.fail(`the popup shows an error: ${seen.error}`);
-    assertPopupShowsStarterPack(seen);
+    if ('error' in seen) assert.fail(`the manager shows an error: ${seen.error}`);
+    assertManagerShowsStarterPack(seen);
     await page.close();
   });
 });

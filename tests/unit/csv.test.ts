@@ -13,6 +13,7 @@ import {
 } from '../../lib/pack/csv';
 import { parsePack } from '../../lib/pack/validate';
 import { PACK_FORMAT, PACK_FORMAT_VERSION } from '../../lib/pack/schema';
+import { mulberry32 as random } from '../fixtures/prng';
 
 const PACK = { id: 'csv-test', title: 'Test sheet', version: '1' };
 
@@ -519,18 +520,6 @@ describe('csvPackId', () => {
     }
   });
 });
-
-/** Deterministic pseudo-random numbers (mulberry32), so the generated sheet is the same every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One CSV cell, quoted when it has to be. */
 const cell = (s: string) => (/[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

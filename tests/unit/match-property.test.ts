@@ -10,18 +10,7 @@ import { compileDictionary, deserialize, serialize, type DictionaryEntry } from 
 import { foldForMatch, unitsToString } from '../../lib/match/fold';
 import { findMentions, type Mention } from '../../lib/match/match';
 import { foldKey, foldText } from '../../lib/text';
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../fixtures/prng';
 
 const WORD = /[\p{L}\p{N}\p{M}_]/u;
 

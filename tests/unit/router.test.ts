@@ -77,7 +77,11 @@ describe('message contract: calls', () => {
     const r = await call(send(POPUP), 'entity.save', { entity: { name: 'X', kind: 'planet' as never } });
     expect(r).toMatchObject({
       ok: false,
-      error: { code: 'invalid-input', message: expect.stringContaining('entity.kind') },
+      error: {
+        code: 'invalid-input',
+        message: 'kind: expected one of person, place, organization, group, topic, other.',
+        issues: [expect.objectContaining({ path: 'entity.kind' })],
+      },
     });
     expect(await dump(store)).toEqual(before);
   });
