@@ -4,11 +4,12 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { EntityRecord, EventRecord, NoteRecord, PackRecord } from '../model';
+import type { StoredSyncRecord } from './sync-state';
 import { AppFailure } from '../result';
 
 export const DB_NAME = 'backstory';
 /** Bump when the schema changes, and add the step to MIGRATIONS and a fixture to tests/fixtures/db. */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export interface BackstorySchema extends DBSchema {
   entities: {
@@ -36,6 +37,11 @@ export interface BackstorySchema extends DBSchema {
   packs: { key: string; value: PackRecord };
   /** Device id, clock state, first-run flags. */
   meta: { key: string; value: unknown };
+  /**
+   * Sync state of the records that have been through a sync merge, keyed `<type>:<id>` (see
+   * lib/store/sync-state.ts). A record without an entry here has exactly the state its stamps give.
+   */
+  sync: { key: string; value: StoredSyncRecord };
 }
 
 export type Db = IDBPDatabase<BackstorySchema>;
@@ -70,6 +76,10 @@ export const MIGRATIONS: Record<number, (db: Db, tx: UpgradeTx) => void> = {
       tx.objectStore(name).createIndex('packDeleted', ['pack', 'deleted.at']);
     }
     tx.objectStore('notes').createIndex('deletedAt', 'deleted.at');
+  },
+  // Sync state (registers and causal context) of records that have been merged with other devices.
+  3: (db) => {
+    db.createObjectStore('sync');
   },
 };
 

@@ -24,6 +24,18 @@ import { foldKey } from '../text';
 import { formatPath } from '../pack/validate';
 import { openDatabase, type BackstorySchema, type Db, type OpenOptions } from './db';
 import { FIELDS, entityRecord, eventRecord, nextRecord, noteRecord, tombstone, type Change } from './records';
+import {
+  advanceState,
+  recordOf,
+  RECORD_STORES,
+  stateOf,
+  syncKey,
+  TYPE_OF_STORE,
+  visibleConflicts,
+  type AnyRecord,
+  type StoredSyncRecord,
+} from './sync-state';
+import { maxStamp, stableJson } from '../sync/merge';
 import type { z } from 'zod';
 
 export type Tx = IDBPTransaction<BackstorySchema, StoreNames<BackstorySchema>[], 'readwrite'>;
@@ -45,7 +57,7 @@ export interface MergeSummary {
 function pick<F extends object>(rec: F, names: readonly (keyof F)[]): F {
   return Object.fromEntries(names.map((n) => [n, rec[n]])) as F;
 }
-const ALL_STORES: StoreNames<BackstorySchema>[] = ['entities', 'events', 'notes', 'packs', 'meta'];
+const ALL_STORES: StoreNames<BackstorySchema>[] = ['entities', 'events', 'notes', 'packs', 'meta', 'sync'];
 
 /** Everything a hover card shows about one entity. */
 export interface CardData {
@@ -112,7 +124,10 @@ export class KnowledgeStore {
     const tx = this.db.transaction(ALL_STORES, 'readwrite');
     const now = this.now();
     try {
-      const result = await work(tx, () => clock.tick(), now);
+      // Every record the work stores is noted, so that its sync state (if it has one) follows.
+      const written = new Map<string, { type: RecordType; record: AnyRecord }>();
+      const result = await work(watchPuts(tx, written), () => clock.tick(), now);
+      await advanceSyncStates(tx, written, () => clock.tick());
       const meta = tx.objectStore('meta');
       await meta.put(clock.snapshot(), 'clock');
       // A counter of committed writes: caches derived from the store (the dictionary) compare it.
@@ -405,6 +420,90 @@ export class KnowledgeStore {
     };
   }
 
+  // ---- sync -----------------------------------------------------------------------------------
+
+  /**
+   * Every record's sync state, keyed `<type>:<id>`: the kept state of records merged before, the
+   * state their stamps give for the others. Tombstones included (a delete must travel).
+   */
+  async exportSyncState(): Promise<{ revision: number; states: Map<string, StoredSyncRecord> }> {
+    const tx = this.db.transaction(['entities', 'events', 'notes', 'sync', 'meta'], 'readonly');
+    const [kept, keptKeys, revision] = await Promise.all([
+      tx.objectStore('sync').getAll(),
+      tx.objectStore('sync').getAllKeys(),
+      tx.objectStore('meta').get('revision'),
+    ]);
+    const states = new Map<string, StoredSyncRecord>(keptKeys.map((k, i) => [k, kept[i]!]));
+    for (const name of ['entities', 'events', 'notes'] as const) {
+      const type = TYPE_OF_STORE[name];
+      for (const record of await tx.objectStore(name).getAll()) {
+        const key = syncKey(type, record.id);
+        if (!states.has(key)) states.set(key, stateOf(type, record));
+      }
+    }
+    return { revision: (revision as number | undefined) ?? 0, states };
+  }
+
+  /**
+   * Stores merged sync states (from `mergeMaps` of this store's export and other devices' states):
+   * each state that differs from the local one is kept and its record rewritten from its view. Does
+   * nothing and returns null when the store changed since `expectedRevision` (the caller merges
+   * again with the fresh export, so an edit made during a sync is never overwritten). The local clock
+   * moves past every stamp received.
+   */
+  async applySyncState(
+    merged: ReadonlyMap<string, StoredSyncRecord>,
+    expectedRevision: number,
+  ): Promise<{ changed: number } | null> {
+    const tx = this.db.transaction(ALL_STORES, 'readwrite');
+    const now = this.now();
+    const clock = new HybridClock(this.device, this.clockState, this.now);
+    try {
+      const meta = tx.objectStore('meta');
+      const revision = ((await meta.get('revision')) as number | undefined) ?? 0;
+      if (revision !== expectedRevision) {
+        tx.abort();
+        await tx.done.catch(() => undefined);
+        return null;
+      }
+      let changed = 0;
+      const syncStore = tx.objectStore('sync');
+      for (const [key, state] of merged) {
+        const type = state.type;
+        const records = tx.objectStore(RECORD_STORES[type]);
+        const [prevRecord, prevKept] = await Promise.all([records.get(state.id), syncStore.get(key)]);
+        const local = prevKept ?? (prevRecord ? stateOf(type, prevRecord) : undefined);
+        if (local && stableJson(local) === stableJson(state)) continue;
+        const top = maxStamp(state);
+        if (top) clock.receive(top);
+        await syncStore.put(state, key);
+        await records.put(recordOf(type, state, prevRecord, now) as never);
+        changed++;
+      }
+      if (changed) {
+        await meta.put(clock.snapshot(), 'clock');
+        await meta.put(revision + 1, 'revision');
+      }
+      await tx.done;
+      this.clockState = clock.snapshot();
+      return { changed };
+    } catch (e) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished.
+      }
+      await tx.done.catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Concurrent values of a record's fields that lost to the shown one (none unless merged). */
+  async conflicts(type: RecordType, id: string): Promise<Record<string, { value: unknown; stamp: Hlc }[]>> {
+    const state = await this.db.get('sync', syncKey(type, id));
+    return state ? visibleConflicts(state) : {};
+  }
+
   async listPacks(): Promise<PackRecord[]> {
     return this.db.getAll('packs');
   }
@@ -484,4 +583,47 @@ export type { Change };
 
 function notFound(what: string, id: string): AppFailure {
   return new AppFailure({ code: 'not-found', message: `That ${what} does not exist (any more): ${id}.` });
+}
+
+/** The transaction, with the puts into the record stores noted in `written` (last write wins). */
+function watchPuts(tx: Tx, written: Map<string, { type: RecordType; record: AnyRecord }>): Tx {
+  return new Proxy(tx, {
+    get(target, prop) {
+      if (prop !== 'objectStore') {
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      return (name: StoreNames<BackstorySchema>) => {
+        const store = target.objectStore(name);
+        if (!(name in TYPE_OF_STORE)) return store;
+        const type = TYPE_OF_STORE[name as keyof typeof TYPE_OF_STORE];
+        return new Proxy(store, {
+          get(s, p) {
+            if (p === 'put')
+              return (record: AnyRecord, key?: string) => {
+                written.set(syncKey(type, record.id), { type, record });
+                return s.put(record as never, key as never);
+              };
+            const value = Reflect.get(s, p, s) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(s) : value;
+          },
+        });
+      };
+    },
+  }) as Tx;
+}
+
+/** Moves the kept sync states of the records a write stored (none kept: nothing to do). */
+async function advanceSyncStates(
+  tx: Tx,
+  written: Map<string, { type: RecordType; record: AnyRecord }>,
+  freshStamp: () => Hlc,
+): Promise<void> {
+  if (!written.size) return;
+  const syncStore = tx.objectStore('sync');
+  if ((await syncStore.count()) === 0) return; // never synced: every state is derived from stamps
+  for (const [key, { type, record }] of written) {
+    const prev = await syncStore.get(key);
+    if (prev) await syncStore.put(advanceState(prev, type, record, freshStamp), key);
+  }
 }
