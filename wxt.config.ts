@@ -18,7 +18,9 @@ export default defineConfig({
     description:
       'Context for the news you read: marks the people, places and groups you know about and shows their background, timeline and your notes.',
     // Each permission is justified in docs/permissions.md.
-    permissions: ['storage', 'unlimitedStorage', 'contextMenus'],
+    permissions: ['storage', 'unlimitedStorage', 'contextMenus', 'alarms'],
+    // Sync: the WebDAV server the user enters is asked for when sync is set up, that server only.
+    optional_host_permissions: ['https://*/*', 'http://*/*'],
     action: { default_title: 'Backstory' },
     commands: {
       'next-mention': {

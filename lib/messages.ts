@@ -7,7 +7,8 @@
 import type { z } from 'zod';
 import type { CALL_INPUTS } from './background/calls';
 import type { EntityKind, EntityRecord, EventRecord, NoteRecord, PackRecord } from './model';
-import type { CardData, MergeSummary, StoreStats } from './store/store';
+import type { CardData, ConflictItem, MergeSummary, StoreStats } from './store/store';
+import type { SyncStatus } from './sync/settings';
 import type { ImportSummary } from './store/packs';
 import type { SearchResults } from './background/search';
 import type { PackDocument } from './pack/schema';
@@ -55,6 +56,14 @@ export const CALL_ACCESS = {
   'pack.export': 'extension',
   'pack.remove': 'extension',
   'csv.import': 'extension',
+  'sync.configure': 'extension',
+  'sync.now': 'extension',
+  'sync.disconnect': 'extension',
+  'sync.conflicts': 'extension',
+  'sync.snapshots': 'extension',
+  'sync.restore': 'extension',
+  'backup.export': 'extension',
+  'backup.import': 'extension',
 } as const satisfies Record<keyof typeof CALL_INPUTS, Access>;
 
 export type CallName = keyof typeof CALL_ACCESS;
@@ -90,6 +99,15 @@ export interface CallOutputs {
   'pack.export': PackDocument;
   'pack.remove': { entities: number; events: number; notes: number; kept: number };
   'csv.import': ImportSummary & { warnings: string[] };
+  'sync.configure': SyncStatus;
+  'sync.now': SyncStatus;
+  'sync.disconnect': SyncStatus;
+  'sync.conflicts': ConflictItem[];
+  'sync.snapshots': { id: string; at: number; records: number }[];
+  'sync.restore': { restored: number };
+  /** An encrypted backup file's text, and a file name for it. */
+  'backup.export': { fileName: string; text: string };
+  'backup.import': { changed: number };
 }
 
 /**

@@ -10,10 +10,35 @@ import { DictionaryService } from './dictionary';
 import { SeenPages } from './seen';
 import { captureFromActiveTab, createCaptureMenus, listenForCapture } from './capture';
 import { dictionaryVersionItem, storeRevisionItem } from '../settings';
+import { syncSettingsItem } from '../sync/settings';
+import { SyncService } from './sync-service';
 
 interface Ready {
   store: KnowledgeStore;
   handlers: Handlers;
+}
+
+/** The browser's own sync storage as a remote (Chrome to Chrome, Firefox to Firefox); null until built. */
+const browserSyncRemote = null;
+
+const SYNC_ALARM = 'backstory-sync';
+const SYNC_SOON_ALARM = 'backstory-sync-soon';
+/** How often sync runs on its own, and how long after an edit. */
+const SYNC_PERIOD_MIN = 15;
+const SYNC_AFTER_EDIT_MIN = 0.5;
+
+/** After an edit: a sync half a minute later (re-arming the alarm debounces a run of edits). */
+function scheduleSync(): void {
+  void syncSettingsItem.getValue().then((s) => {
+    if (s.backend !== 'off') void browser.alarms.create(SYNC_SOON_ALARM, { delayInMinutes: SYNC_AFTER_EDIT_MIN });
+  });
+}
+
+/** Runs a sync through the contract's handler (one at a time is the service's business). */
+function runSync(): void {
+  getReady()
+    .then(({ handlers }) => handlers['sync.now']({ allowLoss: false }, {}))
+    .catch((e) => console.error('Backstory: sync could not run', e));
 }
 
 let ready: Promise<Ready> | null = null;
@@ -40,7 +65,9 @@ function getReady(): Promise<Ready> {
     const hooks = {
       onWrite: () => {
         storeRevisionItem.setValue(Date.now()).catch((e) => console.error('Backstory: could not notify pages', e));
+        scheduleSync();
       },
+      sync: (onChanged: () => void) => new SyncService(store, onChanged, browserSyncRemote),
       progress: (job: string, done: number, total: number) => {
         const message: ProgressMessage = { backstoryProgress: 1, job, done, total };
         // Only extension pages listen; none may be open.
@@ -66,6 +93,11 @@ export function startBackground(): void {
   listenForCapture();
   browser.runtime.onStartup.addListener(() => {
     getReady().catch((e) => console.error('Backstory: could not open the store', e));
+    runSync();
+  });
+  void browser.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_PERIOD_MIN });
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === SYNC_ALARM || alarm.name === SYNC_SOON_ALARM) runSync();
   });
   browser.commands.onCommand.addListener((command) => {
     if (command === 'capture-selection') {

@@ -11,6 +11,7 @@ import { formatPath } from '../pack/validate';
 import type { DictionaryService } from './dictionary';
 import type { SeenPages } from './seen';
 import { SearchIndex } from './search';
+import { SyncService } from './sync-service';
 import { CsvError, csvPackId, csvToPack, parseCsv, type CsvKind } from '../pack/csv';
 import { foldKey } from '../text';
 
@@ -71,6 +72,8 @@ export async function dispatch(message: unknown, sender: Sender, env: RouterEnv)
 export interface HandlerHooks {
   /** Called after every committed write (open pages refresh what they show). */
   onWrite?: () => void;
+  /** Makes the sync service (the background keeps it for its alarms); `onChanged` after a sync wrote. */
+  sync?: (onChanged: () => void) => SyncService;
   /** Progress of a long import started with a job id. */
   progress?: (job: string, done: number, total: number) => void;
 }
@@ -99,6 +102,11 @@ export function createHandlers(
       dictionary.invalidate();
       return out;
     });
+  const sync = (hooks.sync ?? ((onChanged) => new SyncService(store, onChanged)))(() => {
+    search.invalidate();
+    dictionary.invalidate();
+    hooks.onWrite?.();
+  });
   const progressOf = (job: string | undefined) =>
     job && hooks.progress ? (done: number, total: number) => hooks.progress!(job, done, total) : undefined;
   return {
@@ -137,6 +145,17 @@ export function createHandlers(
     'pack.import': renaming(({ text, job }) => importPack(store, text, progressOf(job))),
     'pack.export': (options) => exportPack(store, options),
     'pack.remove': renaming(({ packId, notes }) => removePack(store, packId, { notes })),
+    'sync.configure': (input) => sync.configure(input),
+    'sync.now': ({ allowLoss }) => sync.syncNow({ allowLoss }),
+    'sync.disconnect': () => sync.disconnect(),
+    'sync.conflicts': () => store.listConflicts(),
+    'sync.snapshots': () => sync.snapshots(),
+    'sync.restore': ({ id }) => sync.restoreSnapshot(id),
+    'backup.export': async ({ passphrase }) => ({
+      fileName: `backstory-backup-${new Date().toISOString().slice(0, 10)}.json`,
+      text: await sync.exportBackup(passphrase),
+    }),
+    'backup.import': ({ text, passphrase }) => sync.importBackup(text, passphrase),
     'csv.import': renaming(async ({ text, kind, fileName, job }) => {
       const { doc, warnings } = await csvDocument(store, text, kind, fileName);
       return { ...(await importPack(store, doc, progressOf(job))), warnings };

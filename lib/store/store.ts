@@ -35,12 +35,20 @@ import {
   type AnyRecord,
   type StoredSyncRecord,
 } from './sync-state';
-import { maxStamp, stableJson } from '../sync/merge';
+import { maxStamp, stableJson, view } from '../sync/merge';
 import type { z } from 'zod';
 
 export type Tx = IDBPTransaction<BackstorySchema, StoreNames<BackstorySchema>[], 'readwrite'>;
 const RECORD_NAME = { entities: 'entity', events: 'event', notes: 'note' } as const;
 const STORE_OF = { entity: 'entities', event: 'events', note: 'notes' } as const;
+
+/** A record whose field has concurrent values from different devices (the user picks one). */
+export interface ConflictItem {
+  type: RecordType;
+  id: string;
+  title: string;
+  fields: { field: string; current: unknown; others: unknown[] }[];
+}
 
 /** What merging two entities changed. */
 export interface MergeSummary {
@@ -496,6 +504,83 @@ export class KnowledgeStore {
       await tx.done.catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Records with kept conflicts: what is shown now, and the concurrent values that lost, per field. */
+  async listConflicts(): Promise<ConflictItem[]> {
+    const tx = this.db.transaction(['sync', 'entities', 'events', 'notes'], 'readonly');
+    const out: ConflictItem[] = [];
+    for (const st of await tx.objectStore('sync').getAll()) {
+      const conflicts = visibleConflicts(st);
+      if (view(st).deleted || Object.keys(conflicts).length === 0) continue;
+      const rec = (await tx.objectStore(RECORD_STORES[st.type]).get(st.id)) as AnyRecord | undefined;
+      if (!rec) continue;
+      const title = 'name' in rec ? rec.name : 'title' in rec ? rec.title : rec.text.slice(0, 80);
+      out.push({
+        type: st.type,
+        id: st.id,
+        title,
+        fields: Object.entries(conflicts).map(([field, losers]) => ({
+          field,
+          current: (rec as unknown as Record<string, unknown>)[field],
+          others: losers.map((l) => l.value),
+        })),
+      });
+    }
+    return out;
+  }
+
+  /** How many records hold kept conflicts (concurrent values of a field, shown to the user). */
+  async countConflicts(): Promise<number> {
+    const states = await this.db.getAll('sync');
+    return states.filter((st) => !view(st).deleted && Object.keys(visibleConflicts(st)).length > 0).length;
+  }
+
+  /** The records as they are now, for the given states' keys (an undo log before a sync writes them). */
+  async recordsBefore(
+    states: StoredSyncRecord[],
+  ): Promise<{ type: RecordType; id: string; before: AnyRecord | null }[]> {
+    const tx = this.db.transaction(['entities', 'events', 'notes'], 'readonly');
+    return Promise.all(
+      states.map(async (st) => ({
+        type: st.type,
+        id: st.id,
+        before: ((await tx.objectStore(RECORD_STORES[st.type]).get(st.id)) as AnyRecord | undefined) ?? null,
+      })),
+    );
+  }
+
+  /**
+   * Puts records back as they were (a sync's undo log), as new edits: a record that did not exist is
+   * deleted, a deleted one deleted again, a live one gets its earlier fields back with fresh stamps.
+   */
+  async restoreRecords(entries: { type: RecordType; id: string; before: AnyRecord | null }[]): Promise<number> {
+    return this.write(async (tx, stamp, now) => {
+      let restored = 0;
+      for (const { type, id, before } of entries) {
+        const os = tx.objectStore(RECORD_STORES[type]);
+        const current = (await os.get(id)) as AnyRecord | undefined;
+        if (!before || before.deleted) {
+          if (current && !current.deleted) {
+            await os.put(tombstone(current, stamp(), now) as never);
+            restored++;
+          }
+          continue;
+        }
+        const names = FIELDS[type] as readonly string[];
+        const fields = Object.fromEntries(names.map((n) => [n, (before as unknown as Record<string, unknown>)[n]]));
+        const origin = { id, pack: before.pack, packLocalId: before.packLocalId };
+        const { record, change } = nextRecord(current as never, fields as never, names as never, origin, stamp(), {
+          createdAt: now,
+          updatedAt: now,
+        });
+        if (change === 'unchanged') continue;
+        const rec = { entity: entityRecord, event: eventRecord, note: noteRecord }[type](record as never);
+        await os.put(rec as never);
+        restored++;
+      }
+      return restored;
+    });
   }
 
   /** Concurrent values of a record's fields that lost to the shown one (none unless merged). */
