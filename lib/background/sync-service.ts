@@ -50,6 +50,14 @@ import { storage } from 'wxt/utils/storage';
 /** The protocol's memory between runs (which files are ours, which shards are merged). */
 const syncStateItem = storage.defineItem<SyncState | null>('local:syncState', { fallback: null });
 
+/** Where the service keeps its settings, status and protocol state (storage.local items). */
+export interface SyncItems {
+  settings: { getValue(): Promise<SyncSettings>; setValue(v: SyncSettings): Promise<void> };
+  status: { getValue(): Promise<SyncStatus>; setValue(v: SyncStatus): Promise<void> };
+  state: { getValue(): Promise<SyncState | null>; setValue(v: SyncState | null): Promise<void> };
+}
+const DEFAULT_ITEMS: SyncItems = { settings: syncSettingsItem, status: syncStatusItem, state: syncStateItem };
+
 const KEY_META = 'syncKey';
 const SNAPSHOTS_META = 'syncSnapshots';
 /** How many syncs' changes are kept for restore. */
@@ -91,6 +99,8 @@ export class SyncService {
     private readonly onChanged: () => void,
     /** The browser-storage remote, when this browser offers one. */
     private readonly browserRemote: (() => Remote) | null = null,
+    /** Tests give each simulated device its own. */
+    private readonly items: SyncItems = DEFAULT_ITEMS,
   ) {}
 
   private remoteFor(settings: SyncSettings): Remote {
@@ -124,7 +134,7 @@ export class SyncService {
    * saved.
    */
   async configure(input: ConfigureInput): Promise<SyncStatus> {
-    const prev = await syncSettingsItem.getValue();
+    const prev = await this.items.settings.getValue();
     const settings: SyncSettings = {
       backend: input.backend,
       url: input.url?.trim() ?? '',
@@ -176,17 +186,17 @@ export class SyncService {
       settings.encrypted = true;
     }
     if (prev.storeId !== settings.storeId || prev.url !== settings.url || prev.backend !== settings.backend)
-      await syncStateItem.setValue(null); // another remote: nothing known about its files
-    await syncSettingsItem.setValue(settings);
+      await this.items.state.setValue(null); // another remote: nothing known about its files
+    await this.items.settings.setValue(settings);
     await this.setStatus({ state: 'idle', at: null, message: 'Connected. The first sync is running.' });
     return this.syncNow();
   }
 
   /** Stops syncing and forgets the credentials and the key (the data stays on both sides). */
   async disconnect(): Promise<SyncStatus> {
-    await syncSettingsItem.setValue({ ...(await syncSettingsItem.getValue()), backend: 'off', password: '' });
+    await this.items.settings.setValue({ ...(await this.items.settings.getValue()), backend: 'off', password: '' });
     await this.store.setMeta(KEY_META, undefined);
-    await syncStateItem.setValue(null);
+    await this.items.state.setValue(null);
     return this.setStatus({ state: 'off', at: null, message: 'Sync is not set up.' });
   }
 
@@ -199,11 +209,11 @@ export class SyncService {
   }
 
   private async run({ allowLoss = false }: { allowLoss?: boolean }): Promise<SyncStatus> {
-    const settings = await syncSettingsItem.getValue();
+    const settings = await this.items.settings.getValue();
     if (settings.backend === 'off' || !settings.storeId)
       return this.setStatus({ state: 'off', at: null, message: 'Sync is not set up.' });
     const storeId = settings.storeId;
-    await this.setStatus({ ...(await syncStatusItem.getValue()), state: 'syncing' });
+    await this.setStatus({ ...(await this.items.status.getValue()), state: 'syncing' });
     try {
       const remote = this.remoteFor(settings);
       const codec = await this.codecFor(settings);
@@ -215,13 +225,13 @@ export class SyncService {
         deviceId: this.store.device,
         deviceName: settings.deviceName,
         local: this.localStore(),
-        state: { load: () => syncStateItem.getValue(), save: (s) => syncStateItem.setValue(s) },
+        state: { load: () => this.items.state.getValue(), save: (st) => this.items.state.setValue(st) },
         allowLoss,
       });
       return this.setStatus(await this.statusOf(result, remote, codec, storeId));
     } catch (e) {
       return this.setStatus({
-        ...(await syncStatusItem.getValue()),
+        ...(await this.items.status.getValue()),
         state: 'error',
         at: Date.now(),
         message: syncMessage(e),
@@ -291,7 +301,7 @@ export class SyncService {
   }
 
   private async setStatus(status: SyncStatus): Promise<SyncStatus> {
-    await syncStatusItem.setValue(status);
+    await this.items.status.setValue(status);
     return status;
   }
 
