@@ -97,12 +97,15 @@ const isLocal = (url) => {
  * @property {(name: string, input: any) => Promise<any>} call a background call; throws unless it succeeds
  * @property {(settings: any) => Promise<void>} setSettings
  * @property {(tab: Tab) => Promise<Record<string, string[]>>} highlights
- * @property {(tab: Tab, call: string, value?: number | boolean) => Promise<any>} tabCall
+ * @property {(tab: Tab, call: string, value?: number | boolean | object) => Promise<any>} tabCall
  * @property {(tab: Tab) => Promise<number>} tabId the tab's id as the extension sees it
  * @property {(path: string) => Promise<{ page: any, errors: Error[], evaluate: (fn: Function, arg?: any) => Promise<any>, close: () => Promise<void> }>} extensionTab
  *   opens an extension page (e.g. `popup.html?tab=3`, `options.html#packs`) in a tab of its own
  * @property {() => Promise<void>} close
  */
+
+/** A tab call's argument: an object is the call's `input` (e.g. `mention.show`'s `{ entityId }`). */
+const tabInput = (value) => (value === undefined ? {} : typeof value === 'object' ? { input: value } : { value });
 
 /** Launches Chromium with the extension. @returns {Promise<Driver>} */
 export async function chromiumDriver() {
@@ -160,7 +163,7 @@ export async function chromiumDriver() {
       // The tab is found as in mentions(): made the active tab of its window.
       const popup = await extensionPage();
       await tab.page.bringToFront();
-      const message = { backstoryTab: 1, call, ...(value === undefined ? {} : { value }) };
+      const message = { backstoryTab: 1, call, ...tabInput(value) };
       return popup.evaluate(async (m) => {
         const self = await chrome.tabs.getCurrent();
         const [active] = await chrome.tabs.query({ active: true, currentWindow: true });
@@ -260,7 +263,7 @@ export async function firefoxDriver() {
     },
     async tabCall(tab, call, value) {
       const popup = await extensionPage();
-      const message = { backstoryTab: 1, call, ...(value === undefined ? {} : { value }) };
+      const message = { backstoryTab: 1, call, ...tabInput(value) };
       return popup.evaluate(
         async ([url, m]) => {
           const tabs = (await browser.tabs.query({})).filter((t) => t.url === url);
