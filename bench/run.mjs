@@ -23,12 +23,15 @@ import { buildExtension, buildHarness, CHROMIUM_FLAGS, ECHO_EXT, EXT_DIR, OUT, R
 import { NOMATCH_FILE, profileContentScript, runE2E } from './e2e.mjs';
 import { runCardBench } from './card.mjs';
 import { runPopupBench } from './popup.mjs';
+import { runSyncBench } from './sync.mjs';
 import { int, kb, mb, num, rate, table } from './report.mjs';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 /** `--popup-only`: just the popup benchmark, printed (BENCHMARKS.md is left alone). */
 const POPUP_ONLY = args.includes('--popup-only');
+/** `--sync-only`: just the sync benchmark, printed. */
+const SYNC_ONLY = args.includes('--sync-only');
 /** "Every alias": any size at or above the gazetteer's alias count takes all of them. */
 const ALL = 1_000_000;
 const SIZES = QUICK ? [1000, ALL] : [100, 1000, 10_000, ALL];
@@ -500,6 +503,7 @@ function render(res) {
   }
   if (res.card?.length) out.push(cardTable(res.card));
   if (res.popup) out.push(popupTable(res.popup));
+  if (res.sync) out.push(syncTable(res.sync));
   out.push(goals(res));
   return out.join('\n\n');
 }
@@ -591,6 +595,46 @@ function popupTable(p) {
   );
 }
 
+/** Sync of 5,000 records through WebDAV on loopback, encrypted. */
+function syncTable(x) {
+  const push = x.oneChange.map((r) => r.pushMs);
+  const pull = x.oneChange.map((r) => r.pullMs);
+  return table(
+    `Sync: ${int(x.records)} records, two Chromium profiles, WebDAV (npm webdav-server) on loopback, encrypted`,
+    ['measure', 'n', 'median ms', 'worst ms'],
+    [
+      ['device A sets up sync: key derivation (PBKDF2 600k), first upload', 1, num(x.setupMs, 0), '-'],
+      ['device B joins: key unlocked, first download and merge of everything', 1, num(x.joinMs, 0), '-'],
+      ['one change: A syncs (one shard and its head up)', push.length, num(median(push), 0), num(Math.max(...push), 0)],
+      [
+        'one change: B syncs (one head and one shard down, merged)',
+        pull.length,
+        num(median(pull), 0),
+        num(Math.max(...pull), 0),
+      ],
+      ['idle sync (nothing new either way)', 1, num(x.idleMs, 0), '-'],
+    ],
+    ['Timed around `sync.configure` / `sync.now` from an extension page of each profile.'],
+  );
+}
+
+function syncGoalRows(x) {
+  const one = x.oneChange.map((r) => Math.max(r.pushMs, r.pullMs));
+  const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  return [
+    [
+      'first sync of 5k records <= 5 s (loopback)',
+      `set up ${num(x.setupMs / 1000, 2)} s, join ${num(x.joinMs / 1000, 2)} s`,
+      verdict(Math.max(x.setupMs, x.joinMs) <= 5000),
+    ],
+    [
+      'one-change sync of 5k records <= 300 ms (loopback)',
+      `median ${num(median(one), 0)} ms (the slower of push and pull)`,
+      verdict(median(one) <= 300),
+    ],
+  ];
+}
+
 /** The popup issue's goals. */
 function popupGoalRows(p) {
   const warm = p.keystrokes.filter((k) => !k.cold).map((k) => k.ms);
@@ -675,6 +719,7 @@ function goals(res) {
     );
   }
   if (res.popup) rows.push(...popupGoalRows(res.popup));
+  if (res.sync) rows.push(...syncGoalRows(res.sync));
   const big = m.dicts.find((d) => d.size >= ALL);
   add(
     'compile 100k aliases <= 1 s',
@@ -739,8 +784,21 @@ async function popupOnly() {
   process.stdout.write(`${popupTable(popup)}\n\n${goalsTable}\n`);
 }
 
+async function syncOnly() {
+  log('building the extension (WXT) into .tmp/bench/wxt');
+  await buildExtension();
+  const sync = await runSyncBench({ extDir: EXT_DIR, log });
+  const goalsTable = table(
+    'Goals (benchmark goals, not test assertions)',
+    ['goal', 'measured', ''],
+    syncGoalRows(sync),
+  );
+  process.stdout.write(`${syncTable(sync)}\n\n${goalsTable}\n`);
+}
+
 async function main() {
   if (POPUP_ONLY) return popupOnly();
+  if (SYNC_ONLY) return syncOnly();
   const loadStart = os.loadavg()[0];
   log(`${QUICK ? 'quick' : 'full'} run; load average ${loadStart.toFixed(2)} on ${os.cpus().length} cores`);
   if (loadStart > os.cpus().length * 0.5)
@@ -774,6 +832,8 @@ async function main() {
     res.card = await runCardBench({ extDir: EXT_DIR, demoDir: join(ROOT, 'demo'), rounds: QUICK ? 1 : 3, log });
     log('popup with a big store');
     res.popup = await runPopupBench({ extDir: EXT_DIR, demoDir: join(ROOT, 'demo'), opens: QUICK ? 5 : 12, log });
+    log('sync of 5k records through WebDAV');
+    res.sync = await runSyncBench({ extDir: EXT_DIR, rounds: QUICK ? 2 : 5, log });
   } finally {
     await server.close();
   }

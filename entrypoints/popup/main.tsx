@@ -3,6 +3,7 @@ import { browser } from 'wxt/browser';
 import { backgroundApi } from '../../components/ui/api';
 import type { TabCallMessage, TabCallName, TabCallOutputs } from '../../lib/messages';
 import { settingsItem, storeRevisionItem } from '../../lib/settings';
+import { statusLine, syncStatusItem } from '../../lib/sync/settings';
 import App, { type PopupEnv } from './App';
 
 /**
@@ -37,9 +38,20 @@ const env: PopupEnv = {
   openManager: (hash) => {
     void browser.tabs.create({ url: browser.runtime.getURL('/options.html') + hash }).then(() => window.close());
   },
-  // Sync is not built yet: the footer says "not set up".
-  syncStatus: () => Promise.resolve(null),
-  watchRevision: (onChange) => storeRevisionItem.watch(onChange),
+  // null when sync is off: the footer then offers to set it up.
+  syncStatus: async () => {
+    const status = await syncStatusItem.getValue();
+    return status.state === 'off' ? null : statusLine(status);
+  },
+  // The status line follows syncs that finish while the popup is open.
+  watchRevision: (onChange) => {
+    const unwatchStore = storeRevisionItem.watch(onChange);
+    const unwatchSync = syncStatusItem.watch(onChange);
+    return () => {
+      unwatchStore();
+      unwatchSync();
+    };
+  },
 };
 
 render(<App {...env} />, document.getElementById('app')!);
