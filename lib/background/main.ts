@@ -12,14 +12,15 @@ import { captureFromActiveTab, createCaptureMenus, listenForCapture } from './ca
 import { dictionaryVersionItem, storeRevisionItem } from '../settings';
 import { syncSettingsItem } from '../sync/settings';
 import { SyncService } from './sync-service';
+import { browserStorageRemote } from '../sync/browser-storage';
 
 interface Ready {
   store: KnowledgeStore;
   handlers: Handlers;
 }
 
-/** The browser's own sync storage as a remote (Chrome to Chrome, Firefox to Firefox); null until built. */
-const browserSyncRemote = null;
+/** The browser's own sync storage as a remote (Chrome to Chrome, Firefox to Firefox). */
+const browserSyncRemote = () => browserStorageRemote();
 
 const SYNC_ALARM = 'backstory-sync';
 const SYNC_SOON_ALARM = 'backstory-sync-soon';

@@ -424,7 +424,7 @@ export function browserStorageRemote(
       await call(() => area.set({ [indexKey]: index }));
     } catch (e) {
       // Leave nothing behind (best effort; a later write of this path collects what stays).
-      await area.remove(Object.keys(chunks)).catch(() => undefined);
+      await call(() => area.remove(Object.keys(chunks))).catch(() => undefined);
       throw e;
     }
     // The file is written; old chunks that cannot be removed now are collected by the next write.
