@@ -33,6 +33,7 @@ import {
 } from '../sync/protocol';
 import { RemoteError, type Remote } from '../sync/remote';
 import { webdavRemote } from '../sync/webdav';
+import { gunzip, gzip } from '../sync/browser-storage';
 import {
   syncSettingsItem,
   syncStatusItem,
@@ -121,10 +122,11 @@ export class SyncService {
         code: 'invalid-input',
         message: 'Enter the passphrase of the synced store in the sync settings.',
       });
+    // Compressed before encryption: ciphertext does not compress (and the browser's sync storage is small).
     return {
       encrypted: true,
-      encode: (plain, meta) => encryptFile(key, plain, meta),
-      decode: (bytes, meta) => decryptFile(key, bytes, meta),
+      encode: async (plain, meta) => encryptFile(key, await gzip(plain), meta),
+      decode: async (bytes, meta) => gunzip(await decryptFile(key, bytes, meta)),
     };
   }
 

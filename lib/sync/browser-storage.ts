@@ -148,8 +148,8 @@ async function transform(bytes: Uint8Array, stream: CompressionStream | Decompre
   return out;
 }
 
-const gzip = (bytes: Uint8Array) => transform(bytes, new CompressionStream('gzip'));
-const gunzip = (bytes: Uint8Array) => transform(bytes, new DecompressionStream('gzip'));
+export const gzip = (bytes: Uint8Array) => transform(bytes, new CompressionStream('gzip'));
+export const gunzip = (bytes: Uint8Array) => transform(bytes, new DecompressionStream('gzip'));
 
 function parseIndex(value: unknown): IndexEntry | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;

@@ -204,13 +204,17 @@ class Rejected extends Error {
 export const keyOf = (rec: { type: string; id: string }) => `${rec.type}:${rec.id}`;
 
 /**
- * The bucket of a record key: FNV-1a (32 bits) of its UTF-8 bytes, modulo BUCKETS. Part of the
+ * The bucket of a record key: FNV-1a (32 bits) of its UTF-8 bytes, mixed by murmur3's fmix32, modulo
+ * BUCKETS. Part of the
  * format: never change it (every device must bucket alike, or nothing is ever "unchanged").
  */
 export function bucketOf(key: string): number {
   let h = 0x811c9dc5;
   for (const b of utf8(key)) h = Math.imul(h ^ b, 0x01000193);
-  return (h >>> 0) % BUCKETS;
+  // FNV's low bits depend only on the bytes' low bits: finish with murmur3's avalanche (fmix32).
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) % BUCKETS;
 }
 
 function checkId(what: string, id: string): void {
@@ -820,17 +824,20 @@ function lossReport(
   for (const key of applied.lost)
     for (const device of deletedBy.get(key) ?? [])
       (byDevice[device] ??= { name: names[device] ?? device, count: 0 }).count++;
-  const examples = applied.lost.slice(0, 5).map((key) => {
-    const rec = applied.merged.get(key)!;
-    const name = (view(rec).values as { name?: unknown }).name;
-    return {
-      key,
-      type: rec.type,
-      id: rec.id,
-      ...(typeof name === 'string' ? { name } : {}),
-      by: [...(deletedBy.get(key) ?? [])].sort(),
-    };
-  });
+  const examples = [...applied.lost]
+    .sort()
+    .slice(0, 5)
+    .map((key) => {
+      const rec = applied.merged.get(key)!;
+      const name = (view(rec).values as { name?: unknown }).name;
+      return {
+        key,
+        type: rec.type,
+        id: rec.id,
+        ...(typeof name === 'string' ? { name } : {}),
+        by: [...(deletedBy.get(key) ?? [])].sort(),
+      };
+    });
   return { count: applied.lost.length, live: applied.live, limit, byDevice, examples };
 }
 
