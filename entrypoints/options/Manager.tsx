@@ -5,7 +5,9 @@ import EntitiesPanel from '../../components/manager/EntitiesPanel';
 import EventsPanel from '../../components/manager/EventsPanel';
 import NotesPanel from '../../components/manager/NotesPanel';
 import PacksPanel from '../../components/manager/PacksPanel';
+import SyncPanel from '../../components/manager/SyncPanel';
 import type { PanelName, Route, SubscribeProgress } from '../../components/manager/types';
+import type { SyncSettings, SyncStatus } from '../../lib/sync/settings';
 
 export interface ManagerProps {
   api: Api;
@@ -16,6 +18,13 @@ export interface ManagerProps {
   subscribeProgress: SubscribeProgress;
   /** Keeps the address in step with the panel shown (so reload and Back work). */
   onRoute?: (route: Route) => void;
+  /** Asks the user (through the browser) for access to a sync server; false when refused. */
+  requestHost: (url: string) => Promise<boolean>;
+  /** Calls back whenever the sync status changes; returns an unsubscribe function. */
+  watchStatus: (cb: (s: SyncStatus) => void) => () => void;
+  getStatus: () => Promise<SyncStatus>;
+  /** The sync settings as saved (the sync panel never shows the password). */
+  getSettings: () => Promise<SyncSettings>;
 }
 
 const PANELS: { name: PanelName; label: string }[] = [
@@ -46,7 +55,17 @@ export function routeHash(route: Route): string {
  * The manager page: everything in the store, one panel at a time behind a tab list (arrow keys move
  * between tabs), one undo bar for every delete.
  */
-export default function Manager({ api, initial, watchRevision, subscribeProgress, onRoute }: ManagerProps) {
+export default function Manager({
+  api,
+  initial,
+  watchRevision,
+  subscribeProgress,
+  onRoute,
+  requestHost,
+  watchStatus,
+  getStatus,
+  getSettings,
+}: ManagerProps) {
   const [route, setRoute] = useState<Route>(initial);
   const [revision, setRevision] = useState(0);
   const { offer, offerUndo, dismiss } = useUndo();
@@ -114,16 +133,13 @@ export default function Manager({ api, initial, watchRevision, subscribeProgress
         {route.panel === 'notes' && <NotesPanel {...common} />}
         {route.panel === 'packs' && <PacksPanel {...common} subscribeProgress={subscribeProgress} />}
         {route.panel === 'sync' && (
-          <section aria-labelledby="sync-title" class="panel">
-            <h2 id="sync-title">Sync</h2>
-            <p>
-              Sync is not set up yet. Your store lives in this browser only; export a pack from{' '}
-              <button type="button" class="link" onClick={() => navigate({ panel: 'packs' })}>
-                Packs
-              </button>{' '}
-              to keep a copy.
-            </p>
-          </section>
+          <SyncPanel
+            {...common}
+            requestHost={requestHost}
+            watchStatus={watchStatus}
+            getStatus={getStatus}
+            getSettings={getSettings}
+          />
         )}
       </div>
       <UndoBar offer={offer} dismiss={dismiss} />

@@ -3,6 +3,7 @@ import { browser } from 'wxt/browser';
 import { backgroundApi } from '../../components/ui/api';
 import { isProgressMessage } from '../../lib/messages';
 import { storeRevisionItem } from '../../lib/settings';
+import { syncSettingsItem, syncStatusItem } from '../../lib/sync/settings';
 import Manager, { parseRoute, routeHash } from './Manager';
 import type { SubscribeProgress } from '../../components/manager/types';
 import '../../components/ui/ui.css';
@@ -17,6 +18,15 @@ const subscribeProgress: SubscribeProgress = (job, onProgress) => {
   return () => browser.runtime.onMessage.removeListener(listener);
 };
 
+/** Asks for access to a sync server's origin (the browser shows its own prompt); false when refused. */
+async function requestHost(url: string): Promise<boolean> {
+  try {
+    return await browser.permissions.request({ origins: [`${new URL(url).origin}/*`] });
+  } catch {
+    return false;
+  }
+}
+
 render(
   <Manager
     api={backgroundApi}
@@ -24,6 +34,10 @@ render(
     watchRevision={(onChange) => storeRevisionItem.watch(onChange)}
     subscribeProgress={subscribeProgress}
     onRoute={(route) => history.replaceState(null, '', routeHash(route))}
+    requestHost={requestHost}
+    watchStatus={(cb) => syncStatusItem.watch((s) => cb(s))}
+    getStatus={() => syncStatusItem.getValue()}
+    getSettings={() => syncSettingsItem.getValue()}
   />,
   document.getElementById('app')!,
 );

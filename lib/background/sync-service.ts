@@ -16,6 +16,7 @@ import {
   toBase64,
   unlockKey,
   type DataKey,
+  type KeyFile,
 } from '../sync/crypto';
 import { mergeMaps } from '../sync/merge';
 import {
@@ -60,6 +61,8 @@ export interface SyncItems {
 const DEFAULT_ITEMS: SyncItems = { settings: syncSettingsItem, status: syncStatusItem, state: syncStateItem };
 
 const KEY_META = 'syncKey';
+/** The key file as the server had it (the key wrapped by the passphrase): to put back after a wipe. */
+const KEY_FILE_META = 'syncKeyFile';
 const SNAPSHOTS_META = 'syncSnapshots';
 /** How many syncs' changes are kept for restore. */
 const SNAPSHOTS_KEPT = 10;
@@ -177,14 +180,18 @@ export class SyncService {
             'The store on this server is not encrypted. Sync without a passphrase, or start over in another folder.',
         });
       let key: DataKey;
-      if (existingKeys) key = await unlockKey(json(existingKeys), input.passphrase);
-      else {
+      let keyFile: KeyFile;
+      if (existingKeys) {
+        keyFile = json(existingKeys) as KeyFile;
+        key = await unlockKey(keyFile, input.passphrase);
+      } else {
         const created = await createKey(input.passphrase);
         await remote.ensureDir(layout.store(settings.storeId));
         await remote.put(keysPath(settings.storeId), new TextEncoder().encode(JSON.stringify(created.keyFile)));
-        key = created.key;
+        ({ key, keyFile } = created);
       }
       await this.store.setMeta(KEY_META, key);
+      await this.store.setMeta(KEY_FILE_META, keyFile);
       settings.encrypted = true;
     }
     if (prev.storeId !== settings.storeId || prev.url !== settings.url || prev.backend !== settings.backend)
@@ -198,6 +205,7 @@ export class SyncService {
   async disconnect(): Promise<SyncStatus> {
     await this.items.settings.setValue({ ...(await this.items.settings.getValue()), backend: 'off', password: '' });
     await this.store.setMeta(KEY_META, undefined);
+    await this.store.setMeta(KEY_FILE_META, undefined);
     await this.items.state.setValue(null);
     return this.setStatus({ state: 'off', at: null, message: 'Sync is not set up.' });
   }
@@ -241,11 +249,31 @@ export class SyncService {
     }
   }
 
-  /** The key on the server must still be ours: a reset elsewhere means the user must unlock again. */
+  /**
+   * The key on the server must still be ours: a reset elsewhere means the user must unlock again. A
+   * key file gone from the server (a wiped folder) or damaged (an upload cut short) is put back from
+   * our copy (it holds the key only wrapped by the passphrase).
+   */
   private async checkKey(remote: Remote, storeId: string): Promise<void> {
-    const [bytes, key] = await Promise.all([remote.get(keysPath(storeId)), this.store.getMeta<DataKey>(KEY_META)]);
-    const remoteId = bytes ? (json(bytes) as { keyId?: unknown }).keyId : null;
-    if (!key || remoteId !== key.keyId) throw new CryptoError('key-changed');
+    const [bytes, key, keyFile] = await Promise.all([
+      remote.get(keysPath(storeId)),
+      this.store.getMeta<DataKey>(KEY_META),
+      this.store.getMeta<KeyFile>(KEY_FILE_META),
+    ]);
+    if (!key) throw new CryptoError('key-changed');
+    let remoteId: unknown = null;
+    try {
+      remoteId = bytes ? (json(bytes) as { keyId?: unknown }).keyId : null;
+    } catch {
+      remoteId = null; // a damaged key file (an upload cut short): put ours back, as for a missing one
+    }
+    if (typeof remoteId === 'string') {
+      if (remoteId !== key.keyId) throw new CryptoError('key-changed');
+      return;
+    }
+    if (!keyFile || keyFile.keyId !== key.keyId) throw new CryptoError('key-changed');
+    await remote.ensureDir(layout.store(storeId));
+    await remote.put(keysPath(storeId), new TextEncoder().encode(JSON.stringify(keyFile)));
   }
 
   private async statusOf(result: SyncResult, remote: Remote, codec: Codec, storeId: string): Promise<SyncStatus> {

@@ -482,7 +482,7 @@ export interface Lossy {
   limit: number;
   /** Per device whose view deletes them: its name and how many. */
   byDevice: Record<string, { name: string; count: number }>;
-  /** A few of them, for the UI. */
+  /** The first few keys, for the UI: `name` is the record's name, title or note text when it has one. */
   examples: { key: string; type: string; id: string; name?: string; by: string[] }[];
 }
 
@@ -829,7 +829,8 @@ function lossReport(
     .slice(0, 5)
     .map((key) => {
       const rec = applied.merged.get(key)!;
-      const name = (view(rec).values as { name?: unknown }).name;
+      const values = view(rec).values as { name?: unknown; title?: unknown; text?: unknown };
+      const name = [values.name, values.title, values.text].find((v) => typeof v === 'string' && v !== '');
       return {
         key,
         type: rec.type,
