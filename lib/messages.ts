@@ -60,6 +60,7 @@ export const CALL_ACCESS = {
   'sync.now': 'extension',
   'sync.disconnect': 'extension',
   'sync.conflicts': 'extension',
+  'sync.resolve': 'extension',
   'sync.snapshots': 'extension',
   'sync.restore': 'extension',
   'backup.export': 'extension',
@@ -103,6 +104,7 @@ export interface CallOutputs {
   'sync.now': SyncStatus;
   'sync.disconnect': SyncStatus;
   'sync.conflicts': ConflictItem[];
+  'sync.resolve': EntityRecord | EventRecord | NoteRecord;
   'sync.snapshots': { id: string; at: number; records: number }[];
   'sync.restore': { restored: number };
   /** An encrypted backup file's text, and a file name for it. */

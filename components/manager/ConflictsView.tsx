@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ENTITY_FIELDS, EVENT_FIELDS, NOTE_FIELDS, type RecordType } from '../../lib/model';
-import type { CallInput } from '../../lib/messages';
+import type { RecordType } from '../../lib/model';
 import type { AppError } from '../../lib/result';
 import type { ConflictItem } from '../../lib/store/store';
 import { plural, type Api } from '../ui/api';
@@ -57,56 +56,15 @@ function describeValue(field: string, value: unknown, names: ReadonlyMap<string,
   return JSON.stringify(value, null, 2);
 }
 
-/** The synced fields of a record as the save calls take them (stored-only fields left out). */
-function fieldsOf(rec: object, names: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(names.map((n) => [n, (rec as Record<string, unknown>)[n]]));
-}
-
-/** Saves a record with some of its fields replaced. */
-async function saveWith(
-  api: Api,
-  type: RecordType,
-  id: string,
-  patch: Record<string, unknown>,
-): Promise<AppError | null> {
-  const gone: AppError = { code: 'not-found', message: 'This record no longer exists.' };
-  if (type === 'entity') {
-    const got = await api('entity.get', { id });
-    if (!got.ok) return got.error;
-    if (!got.value) return gone;
-    const entity = { ...fieldsOf(got.value, ENTITY_FIELDS), ...patch } as CallInput<'entity.save'>['entity'];
-    const saved = await api('entity.save', { id, entity });
-    return saved.ok ? null : saved.error;
-  }
-  if (type === 'event') {
-    const got = await api('events.list', {});
-    if (!got.ok) return got.error;
-    const rec = got.value.find((e) => e.id === id);
-    if (!rec) return gone;
-    const event = { ...fieldsOf(rec, EVENT_FIELDS), ...patch } as CallInput<'event.save'>['event'];
-    const saved = await api('event.save', { id, event });
-    return saved.ok ? null : saved.error;
-  }
-  const got = await api('notes.list', {});
-  if (!got.ok) return got.error;
-  const rec = got.value.find((n) => n.id === id);
-  if (!rec) return gone;
-  const note = { ...fieldsOf(rec, NOTE_FIELDS), ...patch } as CallInput<'note.save'>['note'];
-  const saved = await api('note.save', { id, note });
-  return saved.ok ? null : saved.error;
-}
-
 /**
- * Settles one field: the record is saved with the chosen value, a write that has seen every value,
- * so the conflict is gone on every device once it syncs. A save that changes nothing writes nothing,
- * so keeping the value shown now (choice 0; the others count from 1) takes two writes: another value, then the one shown.
+ * Settles one field: its chosen value is written with a fresh stamp (`sync.resolve`), a write that has
+ * seen every value, so the conflict is gone on every device once it syncs. Choice 0 is the value shown
+ * now; the others count from 1.
  */
-async function keep(api: Api, item: ConflictItem, field: ConflictField, choice: number) {
-  if (choice === 0) {
-    const first = await saveWith(api, item.type, item.id, { [field.field]: field.others[0] });
-    if (first) return first;
-  }
-  return saveWith(api, item.type, item.id, { [field.field]: choice === 0 ? field.current : field.others[choice - 1] });
+async function keep(api: Api, item: ConflictItem, field: ConflictField, choice: number): Promise<AppError | null> {
+  const value = choice === 0 ? field.current : field.others[choice - 1];
+  const r = await api('sync.resolve', { type: item.type, id: item.id, field: field.field, value });
+  return r.ok ? null : r.error;
 }
 
 export interface ConflictsViewProps {

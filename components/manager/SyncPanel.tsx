@@ -210,7 +210,7 @@ export default function SyncPanel({ api, revision, requestHost, watchStatus, get
         <>
           <StatusCard
             status={status}
-            thisDevice={settings.backend === 'off' ? null : settings.deviceName}
+            thisDevice={settings.backend === 'off' ? null : (status.thisDevice ?? null)}
             syncing={syncing || status.state === 'syncing'}
             syncError={syncError}
             now={now}
@@ -298,7 +298,7 @@ function StatusCard(props: {
                 <span class="device-name" dir="auto">
                   {d.name}
                 </span>
-                {d.name === props.thisDevice && <span class="sync-badge">this device</span>}
+                {d.id === props.thisDevice && <span class="sync-badge">this device</span>}
                 <span class="muted">
                   last sent changes <When ms={Date.parse(d.updated)} now={now} rel />
                 </span>

@@ -67,6 +67,12 @@ export const CALL_INPUTS = {
   'sync.now': z.strictObject({ allowLoss: z.boolean().default(false) }),
   'sync.disconnect': none,
   'sync.conflicts': none,
+  'sync.resolve': z.strictObject({
+    type: z.enum(['entity', 'event', 'note']),
+    id,
+    field: z.string().min(1).max(50),
+    value: z.unknown(),
+  }),
   'sync.snapshots': none,
   'sync.restore': z.strictObject({ id }),
   'backup.export': z.strictObject({ passphrase: z.string().min(8, 'use at least 8 characters').max(1000) }),

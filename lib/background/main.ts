@@ -96,7 +96,10 @@ export function startBackground(): void {
     getReady().catch((e) => console.error('Backstory: could not open the store', e));
     runSync();
   });
-  void browser.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_PERIOD_MIN });
+  // Created once: re-creating it on every wake would push the next periodic sync back each time.
+  void browser.alarms.get(SYNC_ALARM).then((existing) => {
+    if (!existing) void browser.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_PERIOD_MIN });
+  });
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === SYNC_ALARM || alarm.name === SYNC_SOON_ALARM) runSync();
   });

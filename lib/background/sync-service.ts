@@ -61,6 +61,7 @@ export interface SyncItems {
 const DEFAULT_ITEMS: SyncItems = { settings: syncSettingsItem, status: syncStatusItem, state: syncStateItem };
 
 const KEY_META = 'syncKey';
+const DAY_MS = 24 * 60 * 60 * 1000;
 /** The key file as the server had it (the key wrapped by the passphrase): to put back after a wipe. */
 const KEY_FILE_META = 'syncKeyFile';
 const SNAPSHOTS_META = 'syncSnapshots';
@@ -157,7 +158,13 @@ export class SyncService {
       throw e;
     }
     await remote.ensureDir(ROOT);
-    const stores = (await remote.list(ROOT)).filter((e) => e.isDir);
+    // An empty remote may have no folder at all (the browser's sync storage creates none): no store yet.
+    const stores = (
+      await remote.list(ROOT).catch((e: unknown) => {
+        if (e instanceof RemoteError && e.kind === 'not-found') return [];
+        throw e;
+      })
+    ).filter((e) => e.isDir);
     // Join the store already there (another device started it); keep ours if it is among them.
     settings.storeId =
       stores.find((s) => s.name === prev.storeId)?.name ??
@@ -228,7 +235,11 @@ export class SyncService {
       const remote = this.remoteFor(settings);
       const codec = await this.codecFor(settings);
       if (settings.encrypted) await this.checkKey(remote, storeId);
+      // Once a day, read back every file of ours instead of trusting listings (servers without ETags).
+      const previous = await this.items.status.getValue();
+      const verifyAll = Date.now() - (previous.verifiedAt ?? 0) > DAY_MS;
       const result = await syncOnce({
+        verifyAll,
         remote,
         codec,
         storeId,
@@ -238,7 +249,8 @@ export class SyncService {
         state: { load: () => this.items.state.getValue(), save: (st) => this.items.state.setValue(st) },
         allowLoss,
       });
-      return this.setStatus(await this.statusOf(result, remote, codec, storeId));
+      const status = await this.statusOf(result, remote, codec, storeId);
+      return this.setStatus({ ...status, verifiedAt: verifyAll ? Date.now() : previous.verifiedAt });
     } catch (e) {
       return this.setStatus({
         ...(await this.items.status.getValue()),
@@ -331,8 +343,9 @@ export class SyncService {
   }
 
   private async setStatus(status: SyncStatus): Promise<SyncStatus> {
-    await this.items.status.setValue(status);
-    return status;
+    const withDevice = { ...status, thisDevice: this.store.device };
+    await this.items.status.setValue(withDevice);
+    return withDevice;
   }
 
   /** The store as the protocol sees it; a save keeps an undo log of what it changes. */

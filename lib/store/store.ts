@@ -530,6 +530,34 @@ export class KnowledgeStore {
     return out;
   }
 
+  /**
+   * Settles a conflict: writes `value` to one field with a fresh stamp even when it is the value shown
+   * now (a write that has seen every concurrent value, so the conflict ends wherever it syncs). The
+   * record is validated as a save would validate it.
+   */
+  async resolveField(type: RecordType, id: string, field: string, value: unknown): Promise<AnyRecord> {
+    const names = FIELDS[type] as readonly string[];
+    if (!names.includes(field))
+      throw new AppFailure({ code: 'invalid-input', message: `“${field}” is not a field of a ${type}.` });
+    return this.write(async (tx, stamp, now) => {
+      const os = tx.objectStore(RECORD_STORES[type]);
+      const prev = (await os.get(id)) as AnyRecord | undefined;
+      if (!live(prev)) throw notFound(type, id);
+      const current = Object.fromEntries(names.map((n) => [n, (prev as unknown as Record<string, unknown>)[n]]));
+      const schema = { entity: entityInput, event: eventInput, note: noteInput }[type];
+      const checked = validate(schema, { ...current, [field]: value }) as Record<string, unknown>;
+      const next = {
+        ...prev,
+        [field]: checked[field],
+        stamps: { ...prev.stamps, [field]: stamp() },
+        updatedAt: now,
+      };
+      const rec = { entity: entityRecord, event: eventRecord, note: noteRecord }[type](next as never);
+      await os.put(rec as never);
+      return rec;
+    });
+  }
+
   /** How many records hold kept conflicts (concurrent values of a field, shown to the user). */
   async countConflicts(): Promise<number> {
     const states = await this.db.getAll('sync');

@@ -54,6 +54,10 @@ export interface SyncStatus {
   devices?: SyncDevice[];
   /** Records with kept conflicts (shown in the manager). */
   conflicts?: number;
+  /** This device's id (to mark it in the device list). */
+  thisDevice?: string;
+  /** Epoch ms of the last sync that read back every file of this device's (done once a day). */
+  verifiedAt?: number;
 }
 
 export const syncStatusItem = storage.defineItem<SyncStatus>('local:syncStatus', {

@@ -151,9 +151,11 @@ describe('sync panel: status', () => {
       settings: WEBDAV,
       status: idle({
         conflicts: 2,
+        thisDevice: 'd1',
         devices: [
           { id: 'd1', name: 'Firefox on laptop', updated: new Date(Date.now() - 5 * MIN).toISOString() },
-          { id: 'd2', name: 'Chrome at work', updated: new Date(Date.now() - 3 * 60 * MIN).toISOString() },
+          // Same name, another device: marked by id, not by name.
+          { id: 'd2', name: 'Firefox on laptop', updated: new Date(Date.now() - 3 * 60 * MIN).toISOString() },
         ],
       }),
     });
@@ -164,7 +166,7 @@ describe('sync panel: status', () => {
     const devices = within(card).getAllByRole('listitem');
     expect(devices.map((d) => d.textContent)).toEqual([
       'Firefox on laptopthis devicelast sent changes 5 minutes ago',
-      'Chrome at worklast sent changes 3 hours ago',
+      'Firefox on laptoplast sent changes 3 hours ago',
     ]);
     expect(screen.getByRole('heading', { name: 'Connection' })).toBeTruthy();
     expect(screen.getByText(WEBDAV.url)).toBeTruthy();

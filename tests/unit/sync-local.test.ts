@@ -56,6 +56,24 @@ describe('the store and the sync engine', () => {
     }
   });
 
+  it('ends a conflict when the user keeps the value shown now (a write even though nothing changes)', async () => {
+    const { a, b } = await devices();
+    const town = await a.saveEntity({ name: 'Deir ez-Zor', kind: 'place', summary: 'x' });
+    await exchange(a, b);
+    await a.saveEntity({ name: 'Deir ez-Zor', kind: 'place', summary: 'From A.' }, town.id);
+    await b.saveEntity({ name: 'Deir ez-Zor', kind: 'place', summary: 'From B.' }, town.id);
+    await exchange(a, b);
+    const shown = (await a.getEntity(town.id))!.summary;
+    expect(Object.keys(await a.conflicts('entity', town.id))).toEqual(['summary']);
+    await a.resolveField('entity', town.id, 'summary', shown);
+    await exchange(a, b);
+    for (const s of [a, b]) {
+      expect((await s.getEntity(town.id))!.summary).toBe(shown);
+      expect(await s.conflicts('entity', town.id)).toEqual({});
+    }
+    await expect(a.resolveField('entity', town.id, 'kind', 'planet')).rejects.toThrow(/kind/);
+  });
+
   it('brings back a record deleted on one device while another edited it', async () => {
     const { a, b } = await devices();
     const town = await a.saveEntity({ name: 'Deir ez-Zor', kind: 'place' });
