@@ -58,6 +58,8 @@ export const CALL_ACCESS = {
   'csv.import': 'extension',
   'sync.configure': 'extension',
   'sync.now': 'extension',
+  'sync.test': 'extension',
+  'sync.quota': 'extension',
   'sync.disconnect': 'extension',
   'sync.conflicts': 'extension',
   'sync.resolve': 'extension',
@@ -102,6 +104,10 @@ export interface CallOutputs {
   'csv.import': ImportSummary & { warnings: string[] };
   'sync.configure': SyncStatus;
   'sync.now': SyncStatus;
+  /** What the connection test found, in one sentence. */
+  'sync.test': { message: string };
+  /** How full the browser's sync storage is (the quota meter). */
+  'sync.quota': { used: number; total: number; items: number; maxItems: number; ratio: number };
   'sync.disconnect': SyncStatus;
   'sync.conflicts': ConflictItem[];
   'sync.resolve': EntityRecord | EventRecord | NoteRecord;

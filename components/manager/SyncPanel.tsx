@@ -216,6 +216,7 @@ export default function SyncPanel({ api, revision, requestHost, watchStatus, get
             now={now}
             onSync={(allowLoss) => void syncNow(allowLoss)}
           />
+          {settings.backend === 'browser' && <QuotaMeter api={api} reloadKey={reloadKey} />}
           <Connection api={api} settings={settings} requestHost={requestHost} onChanged={changed} />
         </>
       )}
@@ -223,6 +224,26 @@ export default function SyncPanel({ api, revision, requestHost, watchStatus, get
       <RecentSyncs api={api} reloadKey={reloadKey} now={now} onRestored={() => setTick((t) => t + 1)} />
       <Backup api={api} onImported={() => setTick((t) => t + 1)} />
     </section>
+  );
+}
+
+/** How full the browser's sync storage is: it holds 102,400 bytes in all, for every device's copy. */
+function QuotaMeter({ api, reloadKey }: { api: Api; reloadKey: string }) {
+  const [quota, setQuota] = useState<{ used: number; total: number; ratio: number } | null>(null);
+  useEffect(() => {
+    void api('sync.quota', {}).then((r) => setQuota(r.ok ? r.value : null));
+  }, [api, reloadKey]);
+  if (!quota) return null;
+  const id = 'sync-quota-label';
+  return (
+    <div class="sync-quota">
+      <p id={id}>
+        This browser’s sync storage: {quota.used.toLocaleString()} of {quota.total.toLocaleString()} bytes used (
+        {Math.round(quota.ratio * 100)} %).
+      </p>
+      <meter aria-labelledby={id} min={0} max={1} low={0.7} high={0.9} optimum={0} value={quota.ratio} />
+      {quota.ratio > 0.9 && <p class="error">Almost full: a store this size needs a WebDAV server to keep syncing.</p>}
+    </div>
   );
 }
 
@@ -525,6 +546,7 @@ function SetupForm(props: {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [alert, setAlert] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [tested, setTested] = useState<string | null>(null);
   const form = useRef<HTMLFormElement>(null);
   const set = <K extends keyof SetupValues>(key: K, value: SetupValues[K]) => setV((old) => ({ ...old, [key]: value }));
 
@@ -570,6 +592,28 @@ function SetupForm(props: {
       return setAlert(r.error.message);
     }
     props.onConnected(r.value);
+  };
+
+  /** Reaches the server with these settings and says what is there, changing nothing. */
+  const test = async () => {
+    setAlert(null);
+    setTested(null);
+    if (v.backend === 'webdav') {
+      const found = validate({ ...v, encrypt: false }, keptPassword);
+      setErrors(found);
+      if (Object.keys(found).length) return focusFirstError(found);
+      if (!(await props.requestHost(v.url.trim())))
+        return setAlert(`Backstory needs permission to reach ${new URL(v.url.trim()).host} to sync.`);
+    }
+    setTested('Testing…');
+    const r = await props.api('sync.test', {
+      backend: v.backend,
+      ...(v.backend === 'webdav'
+        ? { url: v.url.trim(), username: v.username.trim(), password: v.password || keptPassword || '' }
+        : {}),
+    });
+    setTested(r.ok ? r.value.message : null);
+    if (!r.ok) setAlert(r.error.message);
   };
 
   const fieldProps = (name: keyof SetupValues) => ({
@@ -691,7 +735,10 @@ function SetupForm(props: {
             Cancel
           </button>
         )}
-        <span role="status">{busy ? 'Connecting and running the first sync…' : ''}</span>
+        <button type="button" disabled={busy} onClick={() => void test()}>
+          Test connection
+        </button>
+        <span role="status">{busy ? 'Connecting and running the first sync…' : (tested ?? '')}</span>
       </div>
     </form>
   );

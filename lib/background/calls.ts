@@ -65,6 +65,13 @@ export const CALL_INPUTS = {
     passphrase: z.string().min(8, 'use at least 8 characters').max(1000).optional(),
   }),
   'sync.now': z.strictObject({ allowLoss: z.boolean().default(false) }),
+  'sync.test': z.strictObject({
+    backend: z.enum(['webdav', 'browser']),
+    url: z.string().max(2000).optional(),
+    username: z.string().max(500).optional(),
+    password: z.string().max(1000).optional(),
+  }),
+  'sync.quota': none,
   'sync.disconnect': none,
   'sync.conflicts': none,
   'sync.resolve': z.strictObject({

@@ -13,6 +13,7 @@ import type { SeenPages } from './seen';
 import { SearchIndex } from './search';
 import { SyncService, syncMessage } from './sync-service';
 import { CryptoError } from '../sync/crypto';
+import { storageQuota } from '../sync/browser-storage';
 import { CsvError, csvPackId, csvToPack, parseCsv, type CsvKind } from '../pack/csv';
 import { foldKey } from '../text';
 
@@ -148,6 +149,8 @@ export function createHandlers(
     'pack.remove': renaming(({ packId, notes }) => removePack(store, packId, { notes })),
     'sync.configure': plainly((input) => sync.configure(input)),
     'sync.now': ({ allowLoss }) => sync.syncNow({ allowLoss }),
+    'sync.test': plainly(async (input) => ({ message: await sync.testConnection(input) })),
+    'sync.quota': () => storageQuota(),
     'sync.disconnect': () => sync.disconnect(),
     'sync.conflicts': () => store.listConflicts(),
     'sync.resolve': renaming(({ type, id, field, value }) => store.resolveField(type, id, field, value)),

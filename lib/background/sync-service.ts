@@ -208,6 +208,40 @@ export class SyncService {
     return this.syncNow();
   }
 
+  /**
+   * Checks a server without changing anything: the folder can be listed with these credentials, and
+   * what is there already (nothing, a Backstory store, an encrypted one). Throws with a plain message.
+   */
+  async testConnection(input: Omit<ConfigureInput, 'deviceName' | 'passphrase'>): Promise<string> {
+    const settings: SyncSettings = {
+      ...(await this.items.settings.getValue()),
+      backend: input.backend,
+      url: input.url?.trim() ?? '',
+      username: input.username?.trim() ?? '',
+      password: input.password ?? '',
+    };
+    let remote: Remote;
+    try {
+      remote = this.remoteFor(settings);
+    } catch (e) {
+      if (e instanceof TypeError) throw new AppFailure({ code: 'invalid-input', message: e.message });
+      throw e;
+    }
+    const missing = (e: unknown) => {
+      if (e instanceof RemoteError && e.kind === 'not-found') return [];
+      throw e;
+    };
+    await remote.list('').catch(missing);
+    const stores = (await remote.list(ROOT).catch(missing)).filter((e) => e.isDir);
+    const where =
+      settings.backend === 'webdav'
+        ? `Connected to ${new URL(settings.url).host}`
+        : 'This browser’s sync storage works';
+    if (!stores.length) return `${where}. No Backstory store there yet: connecting starts one.`;
+    const encrypted = await remote.get(keysPath(stores[0]!.name));
+    return `${where}. A Backstory store is already there${encrypted ? ' (encrypted: enter its passphrase to join)' : ''}.`;
+  }
+
   /** Stops syncing and forgets the credentials and the key (the data stays on both sides). */
   async disconnect(): Promise<SyncStatus> {
     await this.items.settings.setValue({ ...(await this.items.settings.getValue()), backend: 'off', password: '' });

@@ -339,6 +339,43 @@ describe('sync panel: setup', () => {
     ]);
   });
 
+  it('"Test connection" reaches the server without saving anything, and says what it found', async () => {
+    const fake = faking((await storeApi()).api, {
+      'sync.test': () => ({
+        ok: true,
+        value: { message: 'Connected to cloud.example. No Backstory store there yet: connecting starts one.' },
+      }),
+    });
+    await setup({ api: fake.api });
+    type('Server folder address', 'https://cloud.example/remote.php/dav/files/me/');
+    type('User name', 'me');
+    type('App password', 'secret app password');
+    fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByText(/^Connected to cloud\.example\. No Backstory store/)).toBeTruthy();
+    expect(fake.calls('sync.test')).toEqual([
+      {
+        backend: 'webdav',
+        url: 'https://cloud.example/remote.php/dav/files/me/',
+        username: 'me',
+        password: 'secret app password',
+      },
+    ]);
+    expect(fake.calls('sync.configure')).toEqual([]);
+  });
+
+  it('shows how full the browser’s sync storage is when syncing through it', async () => {
+    const fake = faking((await storeApi()).api, {
+      'sync.quota': () => ({
+        ok: true,
+        value: { used: 95_000, total: 102_400, items: 40, maxItems: 512, ratio: 0.93 },
+      }),
+    });
+    await setup({ api: fake.api, settings: { ...WEBDAV, backend: 'browser', url: '', password: '' }, status: idle() });
+    expect(await screen.findByText(/95,000 of 102,400 bytes used \(\s*93 %\)/)).toBeTruthy();
+    expect(document.querySelector('meter')?.getAttribute('aria-labelledby')).toBe('sync-quota-label');
+    expect(screen.getByText(/Almost full/)).toBeTruthy();
+  });
+
   it('shows the service’s own refusal (here: no browser sync offered) as an alert', async () => {
     await setup();
     fireEvent.click(screen.getByRole('radio', { name: /This browser’s own sync/ }));

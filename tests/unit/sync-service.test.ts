@@ -123,6 +123,24 @@ describe.each([
     expect(await b.store.getEntity(town.id)).toBeUndefined();
   });
 
+  it('tests a connection without writing anything, and says what is there', async (ctx) => {
+    if (!server) return ctx.skip();
+    const a = await device('a');
+    const remote = webdavRemote({ url: server.url, username: USER, password: PASSWORD });
+    const before = await remote.list('');
+    const found = await a.service.testConnection({
+      backend: 'webdav',
+      url: server.url,
+      username: USER,
+      password: PASSWORD,
+    });
+    expect(found).toMatch(/^Connected to 127\.0\.0\.1:\d+\. /);
+    expect(await remote.list('')).toEqual(before);
+    await expect(
+      a.service.testConnection({ backend: 'webdav', url: server.url, username: USER, password: 'wrong' }),
+    ).rejects.toThrow(/refused the user name or app password/);
+  });
+
   it('refuses a wrong app password with a plain message and keeps the settings as they were', async (ctx) => {
     if (!server) return ctx.skip();
     const a = await device('a');
