@@ -9,7 +9,7 @@
  * With a display it opens a real window and waits for Ctrl+C. Without one (or with --headless) it runs
  * headless: it waits until the store holds the starter pack, hovers "Albukamal" in the article, writes a
  * note, and saves screenshots of the open card, the popup and the manager (light, dark and 200% zoom),
- * the manager's packs and the capture window, prints their paths and exits.
+ * the manager's packs and sync panels and the capture window, prints their paths and exits.
  *
  *   npm start                       window if $DISPLAY is set, else headless
  *   npm start -- --headless         always headless
@@ -202,6 +202,17 @@ try {
         width: 1200,
         height: 860,
         ready: editorReady,
+      });
+    for (const [name, scheme] of [
+      ['manager-sync', 'light'],
+      ['manager-sync-dark', 'dark'],
+    ])
+      await extensionShot(name, 'options.html#sync', {
+        scheme,
+        zoom: 1,
+        width: 1200,
+        height: 1100,
+        ready: (page) => page.getByRole('button', { name: 'Connect and sync' }).waitFor({ timeout: 20_000 }),
       });
     await extensionShot('manager-packs', 'options.html#packs', {
       scheme: 'light',
