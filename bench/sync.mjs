@@ -7,28 +7,12 @@
  * and the alarms make (`sync.configure`, `sync.now`).
  */
 /* global chrome, performance -- inside page.evaluate() callbacks */
-import { v2 as webdav } from 'webdav-server';
 import { launchChromium } from '../scripts/browsers.mjs';
+import { startWebdavServer } from '../scripts/webdav-server.mjs';
 
 const USER = 'bench';
 const PASSWORD = 'bench password';
 const PASSPHRASE = 'benchmark passphrase';
-
-async function startServer() {
-  const users = new webdav.SimpleUserManager();
-  const account = users.addUser(USER, PASSWORD, false);
-  const privileges = new webdav.SimplePathPrivilegeManager();
-  privileges.setRights(account, '/', ['all']);
-  const server = new webdav.WebDAVServer({
-    hostname: '127.0.0.1',
-    port: 0,
-    requireAuthentification: true,
-    httpAuthentication: new webdav.HTTPBasicAuthentication(users, 'bench'),
-    privilegeManager: privileges,
-  });
-  const http = await server.startAsync(0);
-  return { url: `http://127.0.0.1:${http.address().port}/`, close: () => server.stopAsync() };
-}
 
 function pack(entities, notes) {
   return {
@@ -71,7 +55,7 @@ async function device(extDir) {
 }
 
 export async function runSyncBench({ extDir, entities = 4000, notes = 1000, rounds = 5, log = () => {} }) {
-  const server = await startServer();
+  const server = await startWebdavServer({ user: USER, password: PASSWORD });
   const a = await device(extDir);
   const b = await device(extDir);
   try {

@@ -25,7 +25,12 @@ interface Row {
 
 /** Saves a document as a JSON file through a temporary link (no download permission needed). */
 export function downloadJson(doc: unknown, name: string): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
+  downloadText(JSON.stringify(doc, null, 2), name);
+}
+
+/** Saves JSON text as a file through a temporary link. */
+export function downloadText(text: string, name: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

@@ -2,6 +2,7 @@ import type { ComponentChildren, Ref } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { statusLine, type SyncSettings, type SyncStatus } from '../../lib/sync/settings';
 import { Field } from '../ui/Field';
+import { downloadText } from './EntityList';
 import { fieldErrors, plural, type Api } from '../ui/api';
 import ConflictsView from './ConflictsView';
 import type { PanelProps } from './types';
@@ -68,20 +69,6 @@ function originOf(url: string): string | null {
 }
 
 const readError = (e: unknown) => `The sync settings could not be read: ${e instanceof Error ? e.message : String(e)}`;
-
-/** Saves text as a file (the browser's download, as for the other exports of the manager). */
-function downloadText(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // Some browsers read the blob after the click returns: release it a little later.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** A question asked in place, with the safe answer focused; Esc answers it. */
 function InlineConfirm(props: {

@@ -87,6 +87,14 @@ export interface ConfigureInput {
 
 const keysPath = (storeId: string) => `${layout.store(storeId)}/keys.json`;
 const json = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+/** A small JSON file from the server, or undefined when it is damaged (the caller says what that means). */
+const jsonOrUndefined = (bytes: Uint8Array): unknown => {
+  try {
+    return json(bytes);
+  } catch {
+    return undefined;
+  }
+};
 
 /** A message for the user from whatever a sync threw. */
 export function syncMessage(e: unknown): string {
@@ -173,7 +181,8 @@ export class SyncService {
     const existingKeys = await remote.get(keysPath(settings.storeId));
     const storeFile = await remote.get(layout.storeFile(settings.storeId));
     const storeEncrypted =
-      !!existingKeys || (storeFile ? (json(storeFile) as { encrypted?: unknown }).encrypted === true : false);
+      !!existingKeys ||
+      (storeFile ? (jsonOrUndefined(storeFile) as { encrypted?: unknown } | undefined)?.encrypted === true : false);
     if (storeEncrypted && !input.passphrase)
       throw new AppFailure({
         code: 'invalid-input',
@@ -189,7 +198,9 @@ export class SyncService {
       let key: DataKey;
       let keyFile: KeyFile;
       if (existingKeys) {
-        keyFile = json(existingKeys) as KeyFile;
+        const parsed = jsonOrUndefined(existingKeys);
+        if (parsed === undefined) throw new CryptoError('corrupt', undefined, 'keys.json is not JSON');
+        keyFile = parsed as KeyFile;
         key = await unlockKey(keyFile, input.passphrase);
       } else {
         const created = await createKey(input.passphrase);

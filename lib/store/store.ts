@@ -476,18 +476,31 @@ export class KnowledgeStore {
       }
       let changed = 0;
       const syncStore = tx.objectStore('sync');
-      for (const [key, state] of merged) {
+      // All reads issued together, writes not awaited one by one (as the pack importer does): the
+      // transaction runs them in order, and one that fails aborts it all.
+      const entries = [...merged];
+      const prevs = await Promise.all(
+        entries.map(([key, state]) =>
+          Promise.all([tx.objectStore(RECORD_STORES[state.type]).get(state.id), syncStore.get(key)]),
+        ),
+      );
+      const writes: Promise<unknown>[] = [];
+      for (const [i, [key, state]] of entries.entries()) {
         const type = state.type;
-        const records = tx.objectStore(RECORD_STORES[type]);
-        const [prevRecord, prevKept] = await Promise.all([records.get(state.id), syncStore.get(key)]);
-        const local = prevKept ?? (prevRecord ? stateOf(type, prevRecord) : undefined);
+        const [prevRecord, prevKept] = prevs[i]!;
+        const local = prevKept ?? (prevRecord ? stateOf(type, prevRecord as AnyRecord) : undefined);
         if (local && stableJson(local) === stableJson(state)) continue;
         const top = maxStamp(state);
         if (top) clock.receive(top);
-        await syncStore.put(state, key);
-        await records.put(recordOf(type, state, prevRecord, now) as never);
+        const pair = [
+          syncStore.put(state, key),
+          tx.objectStore(RECORD_STORES[type]).put(recordOf(type, state, prevRecord as AnyRecord, now) as never),
+        ];
+        for (const w of pair) w.catch(() => undefined); // handled by Promise.all below, or by the abort
+        writes.push(...pair);
         changed++;
       }
+      await Promise.all(writes);
       if (changed) {
         await meta.put(clock.snapshot(), 'clock');
         await meta.put(revision + 1, 'revision');

@@ -382,6 +382,12 @@ export interface SyncState {
   store?: StoreInfo;
   /** The head this device last pushed (what its view on the server holds). */
   lastPushedHead?: Head;
+  /**
+   * The shard names of the local view as it was at a local revision: an idle sync (nothing pulled,
+   * nothing saved, the revision unchanged) compares these with its head instead of serializing and
+   * hashing the whole view again.
+   */
+  index?: { revision: number; shards: { bucket: number; name: string }[] };
   /** Our own files (`head.json`, `shards/<name>.bin`) as last verified. */
   files?: Record<string, OwnFile>;
   /**
@@ -1003,6 +1009,8 @@ export async function syncOnce(env: SyncEnv): Promise<SyncResult> {
   // Merge into the local view; redo on a fresh copy if it changed meanwhile (edits made during a sync).
   let saved: Map<string, SyncRecord<object>> | undefined;
   let changes = 0;
+  /** The local revision `saved` was loaded at (when the merge changed nothing). */
+  let savedRevision: number | null = null;
   for (let attempt = 0; attempt < SAVE_ATTEMPTS && !saved; attempt++) {
     const revision = await env.local.revision();
     const local = await env.local.load();
@@ -1010,8 +1018,10 @@ export async function syncOnce(env: SyncEnv): Promise<SyncResult> {
     const limit = Math.max(guard.minLoss, guard.maxLossRatio * applied.live);
     if (applied.lost.length > limit && !env.allowLoss)
       return { status: 'paused', lossy: lossReport(applied, limit, pulled.deletedBy, pulled.names), report };
-    if (applied.changed.size === 0) saved = local;
-    else if (await env.local.save(applied.merged, revision, applied.changed)) {
+    if (applied.changed.size === 0) {
+      saved = local;
+      savedRevision = revision;
+    } else if (await env.local.save(applied.merged, revision, applied.changed)) {
       saved = applied.merged;
       changes = applied.changed.size;
     }
@@ -1028,17 +1038,24 @@ export async function syncOnce(env: SyncEnv): Promise<SyncResult> {
   await env.at?.('state-saved');
 
   // Push when our view differs from what our head holds, or our files on the server are not intact.
-  const shards = await buildShards(saved);
+  // The view's shard names come from the index kept at this revision when nothing changed since;
+  // otherwise the view is serialized and hashed (and the index kept for the next idle sync).
+  const cached = savedRevision !== null && state.index?.revision === savedRevision ? state.index.shards : null;
+  let shards: Shard[] | null = cached ? null : await buildShards(saved);
+  const names = cached ?? shards!.map((s) => ({ bucket: s.bucket, name: s.name }));
+  if (!cached && savedRevision !== null)
+    await saveState({ ...state, index: { revision: savedRevision, shards: names } });
   const current = new Map(own.head?.shards.map((s) => [s.bucket, s.name]) ?? []);
   const intact =
     own.head !== undefined &&
     own.headOk &&
-    current.size === shards.length &&
-    shards.every((s) => current.get(s.bucket) === s.name && own.good.has(s.name));
+    current.size === names.length &&
+    names.every((s) => current.get(s.bucket) === s.name && own.good.has(s.name));
   let pushed: { generation: number; uploaded: number } | null = null;
   let head = own.head;
   let files = own.files;
   if (!intact) {
+    shards ??= await buildShards(saved);
     const result = await pushShards(env, shards, own, clockOf(saved.values()) ?? null, now);
     ({ head, files } = result);
     pushed = { generation: result.head.generation, uploaded: result.uploaded };

@@ -11,7 +11,6 @@
 /* global Buffer, fetch -- Node's */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { v2 as webdav } from 'webdav-server';
 import {
   CHROMIUM_PATH,
   FIREFOX_PATH,
@@ -20,6 +19,7 @@ import {
   hasFirefox,
   serveDir,
 } from '../../scripts/browsers.mjs';
+import { startWebdavServer } from '../../scripts/webdav-server.mjs';
 import {
   cardFrame,
   chromiumDriver,
@@ -33,23 +33,6 @@ const FIXTURES = '/work/shared/fixtures';
 const USER = 'reporter';
 const PASSWORD = 'app password 42';
 const PASSPHRASE = 'correct horse battery staple';
-
-/** npm webdav-server in this process, Basic auth, in memory. */
-async function startServer() {
-  const users = new webdav.SimpleUserManager();
-  const account = users.addUser(USER, PASSWORD, false);
-  const privileges = new webdav.SimplePathPrivilegeManager();
-  privileges.setRights(account, '/', ['all']);
-  const server = new webdav.WebDAVServer({
-    hostname: '127.0.0.1',
-    port: 0,
-    requireAuthentification: true,
-    httpAuthentication: new webdav.HTTPBasicAuthentication(users, 'backstory-e2e'),
-    privilegeManager: privileges,
-  });
-  const http = await server.startAsync(0);
-  return { url: `http://127.0.0.1:${http.address().port}/`, close: () => server.stopAsync() };
-}
 
 const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 
@@ -82,7 +65,7 @@ describe('sync: two Chromium profiles and one Firefox profile through one WebDAV
   before(async () => {
     if (gate.skip) return;
     gate.assertAvailable();
-    server = await startServer();
+    server = await startWebdavServer({ user: USER, password: PASSWORD });
     fixtures = await serveDir(FIXTURES);
     browsers = await Promise.all([chromiumDriver(), chromiumDriver(), firefoxDriver()]);
   });
