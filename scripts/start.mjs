@@ -203,13 +203,14 @@ try {
         height: 860,
         ready: editorReady,
       });
-    for (const [name, scheme] of [
-      ['manager-sync', 'light'],
-      ['manager-sync-dark', 'dark'],
+    for (const [name, scheme, zoom] of [
+      ['manager-sync', 'light', 1],
+      ['manager-sync-dark', 'dark', 1],
+      ['manager-sync-zoom200', 'light', 2],
     ])
       await extensionShot(name, 'options.html#sync', {
         scheme,
-        zoom: 1,
+        zoom,
         width: 1200,
         height: 1100,
         ready: (page) => page.getByRole('button', { name: 'Connect and sync' }).waitFor({ timeout: 20_000 }),
@@ -222,13 +223,18 @@ try {
       ready: (page) => page.getByRole('list', { name: 'Installed packs' }).waitFor({ timeout: 20_000 }),
     });
     const capture = new URLSearchParams({ mode: 'note', text: 'Albukamal', url: articleUrl, title: 'Demo article' });
-    await extensionShot('capture-light', `capture.html?${capture}`, {
-      scheme: 'light',
-      zoom: 1,
-      width: 480,
-      height: 640,
-      ready: (page) => page.getByRole('form').waitFor({ timeout: 20_000 }),
-    });
+    for (const [name, scheme, zoom] of [
+      ['capture-light', 'light', 1],
+      ['capture-dark', 'dark', 1],
+      ['capture-zoom200', 'light', 2],
+    ])
+      await extensionShot(name, `capture.html?${capture}`, {
+        scheme,
+        zoom,
+        width: 480,
+        height: 640,
+        ready: (page) => page.getByRole('form').waitFor({ timeout: 20_000 }),
+      });
     console.log(`Screenshots:\n${shots.map((s) => `  ${s}`).join('\n')}`);
   }
 } catch (e) {
