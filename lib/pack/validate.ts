@@ -35,6 +35,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : typeof v === 'string' ? 'a string' : `a ${typeof v}`;
 }
@@ -48,7 +49,7 @@ function toIssues(input: unknown, zodIssues: readonly z.core.$ZodIssue[]): Issue
       continue;
     }
     const value = valueAt(input, issue.path);
-    if (issue.code === 'invalid_type' && value === undefined) {
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined) {
       out.push({ path, message: 'required field is missing' });
     } else if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
       out.push({ path, message: `${issue.message} (found ${describe(value)})` });
