@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { captureUrl, readCaptureUrl } from '../../lib/background/capture';
 import { isoDay, publishedDate, readCapture } from '../../lib/content/capture';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { sharedFixture } from '../fixtures/shared';
 
 const page = (head: string, body = '') => {
   const doc = document.implementation.createHTMLDocument('t');
@@ -44,7 +44,7 @@ describe('the publication date a page declares', () => {
     ['cnn.html', '2016-02-01'],
     ['rtl-1.html', null], // declares none
   ])('finds the date of the real page %s', (file, date) => {
-    const html = readFileSync(resolve(process.cwd(), '../shared/fixtures/pages', file), 'utf8');
+    const html = readFileSync(sharedFixture('pages', file), 'utf8');
     // Without the stylesheets and frames (happy-dom would try to fetch them); dates live in meta, JSON-LD and <time>.
     const doc = new DOMParser().parseFromString(html.replace(/<(link|iframe)\b[^>]*>/gi, ''), 'text/html');
     expect(publishedDate(doc)).toBe(date);

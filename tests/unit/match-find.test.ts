@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileDictionary, type DictionaryEntry } from '../../lib/match/dictionary';
 import { findMentions, type Mention } from '../../lib/match/match';
 import { isCaseSensitive } from '../../lib/model';
+import { sharedFixture } from '../fixtures/shared';
 
 /** Entities of the seed article, name first, with their aliases (case rule `auto` unless given). */
 const ENTITIES: [name: string, ...aliases: (string | [string, 'sensitive' | 'insensitive'])[]][] = [
@@ -87,7 +88,7 @@ describe('findMentions on the seed article', () => {
   });
 
   it('finds every expected mention in the whole fixture article, block by block', () => {
-    const html = readFileSync(new URL('../../../shared/fixtures/seed-article.html', import.meta.url), 'utf8');
+    const html = readFileSync(sharedFixture('seed-article.html'), 'utf8');
     const body = html.slice(html.indexOf('<article'), html.indexOf('</article>'));
     const blocks = body
       .split(/<\/?(?:p|h1|h2|h3|li|header|div)[^>]*>/)

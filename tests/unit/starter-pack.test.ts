@@ -7,8 +7,9 @@ import { importPack, removePack } from '../../lib/store/packs';
 import { foldKey } from '../../lib/text';
 import { clone } from '../fixtures/packs';
 import { freshStore } from '../fixtures/store';
+import { sharedFixture } from '../fixtures/shared';
 
-const article = readFileSync(new URL('../../../shared/fixtures/seed-article.html', import.meta.url), 'utf8')
+const article = readFileSync(sharedFixture('seed-article.html'), 'utf8')
   .replace(/<[^>]+>/g, ' ')
   .replace(/&#x27;/g, "'")
   .replace(/&quot;/g, '"');
