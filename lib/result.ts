@@ -40,9 +40,23 @@ export class AppFailure extends Error {
   }
 }
 
+/**
+ * An error whose message was written for the user (a server's answer, an encryption failure, a sync
+ * protocol problem): shown as it is, with `appCode` (default `storage-failed`).
+ */
+export interface UserFacingError {
+  readonly userFacing: true;
+  readonly message: string;
+  readonly appCode?: ErrorCode;
+}
+
+export const isUserFacing = (e: unknown): e is UserFacingError =>
+  e instanceof Error && (e as Partial<UserFacingError>).userFacing === true;
+
 /** Turns anything thrown into an AppError, keeping storage failures recognisable. */
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppFailure) return e.error;
+  if (isUserFacing(e)) return { code: e.appCode ?? 'storage-failed', message: e.message };
   const name = (e as { name?: unknown } | null)?.name;
   if (name === 'QuotaExceededError') {
     return {

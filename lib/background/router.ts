@@ -11,8 +11,7 @@ import { formatPath } from '../pack/validate';
 import type { DictionaryService } from './dictionary';
 import type { SeenPages } from './seen';
 import { SearchIndex } from './search';
-import { SyncService, syncMessage } from './sync-service';
-import { CryptoError } from '../sync/crypto';
+import { SyncService } from './sync-service';
 import { storageQuota } from '../sync/browser-storage';
 import { CsvError, csvPackId, csvToPack, parseCsv, type CsvKind } from '../pack/csv';
 import { foldKey } from '../text';
@@ -147,40 +146,26 @@ export function createHandlers(
     'pack.import': renaming(({ text, job }) => importPack(store, text, progressOf(job))),
     'pack.export': (options) => exportPack(store, options),
     'pack.remove': renaming(({ packId, notes }) => removePack(store, packId, { notes })),
-    'sync.configure': plainly((input) => sync.configure(input)),
+    'sync.configure': (input) => sync.configure(input),
     'sync.now': ({ allowLoss }) => sync.syncNow({ allowLoss }),
-    'sync.test': plainly(async (input) => ({ message: await sync.testConnection(input) })),
+    'sync.test': async (input) => ({ message: await sync.testConnection(input) }),
     'sync.quota': () => storageQuota(),
     'sync.disconnect': () => sync.disconnect(),
     'sync.conflicts': () => store.listConflicts(),
     'sync.resolve': renaming(({ type, id, field, value }) => store.resolveField(type, id, field, value)),
     'sync.snapshots': () => sync.snapshots(),
-    'sync.restore': plainly(({ id }) => sync.restoreSnapshot(id)),
-    'backup.export': plainly(async ({ passphrase }) => ({
+    'sync.restore': ({ id }) => sync.restoreSnapshot(id),
+    'backup.export': async ({ passphrase }) => ({
       fileName: `backstory-backup-${new Date().toISOString().slice(0, 10)}.json`,
       text: await sync.exportBackup(passphrase),
-    })),
-    'backup.import': plainly(({ text, passphrase }) => sync.importBackup(text, passphrase)),
+    }),
+    'backup.import': ({ text, passphrase }) => sync.importBackup(text, passphrase),
     'csv.import': renaming(async ({ text, kind, fileName, job }) => {
       const { doc, warnings } = await csvDocument(store, text, kind, fileName);
       return { ...(await importPack(store, doc, progressOf(job))), warnings };
     }),
   };
 }
-
-/** Sync and backup failures (server, encryption, protocol) reach the user as their own plain message. */
-const plainly =
-  <I, O>(fn: (input: I) => Promise<O>) =>
-  async (input: I): Promise<O> => {
-    try {
-      return await fn(input);
-    } catch (e) {
-      if (e instanceof AppFailure) throw e;
-      const message = syncMessage(e);
-      const code = e instanceof CryptoError && e.kind === 'wrong-passphrase' ? 'invalid-input' : 'storage-failed';
-      throw new AppFailure({ code, message });
-    }
-  };
 
 /**
  * A CSV file as a pack named after the file (so importing the updated sheet again updates the same

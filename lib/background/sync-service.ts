@@ -12,8 +12,6 @@ import {
   CryptoError,
   decryptFile,
   encryptFile,
-  fromBase64,
-  toBase64,
   unlockKey,
   type DataKey,
   type KeyFile,
@@ -24,7 +22,6 @@ import {
   layout,
   plainCodec,
   ROOT,
-  SyncError,
   syncOnce,
   type Codec,
   type LocalStore,
@@ -34,7 +31,7 @@ import {
 } from '../sync/protocol';
 import { RemoteError, type Remote } from '../sync/remote';
 import { webdavRemote } from '../sync/webdav';
-import { gunzip, gzip } from '../sync/browser-storage';
+import { fromBase64, gunzip, gzip, toBase64 } from '../sync/bytes';
 import {
   syncSettingsItem,
   syncStatusItem,
@@ -43,7 +40,7 @@ import {
   type SyncStatus,
 } from '../sync/settings';
 import { randomId } from '../ids';
-import { AppFailure } from '../result';
+import { AppFailure, isUserFacing } from '../result';
 import type { KnowledgeStore } from '../store/store';
 import type { AnyRecord, StoredSyncRecord } from '../store/sync-state';
 import type { RecordType } from '../model';
@@ -98,8 +95,7 @@ const jsonOrUndefined = (bytes: Uint8Array): unknown => {
 
 /** A message for the user from whatever a sync threw. */
 export function syncMessage(e: unknown): string {
-  if (e instanceof RemoteError || e instanceof CryptoError || e instanceof SyncError || e instanceof AppFailure)
-    return e.message;
+  if (e instanceof AppFailure || isUserFacing(e)) return e.message;
   return `Sync failed: ${e instanceof Error ? e.message : String(e)}`;
 }
 

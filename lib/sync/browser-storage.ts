@@ -27,6 +27,7 @@
  */
 import { browser } from 'wxt/browser';
 import { RemoteError, type Remote, type RemoteEntry } from './remote';
+import { fromBase64, gunzip, gzip, sha256, sha256Hex, toBase64 } from './bytes';
 
 // ---- limits and layout --------------------------------------------------------------------------
 
@@ -87,31 +88,8 @@ const formatNumber = (n: number): string => n.toLocaleString('en');
 /** Paths as segments joined by '/', without leading or trailing slashes ('' is the root). */
 const norm = (path: string): string => path.split('/').filter(Boolean).join('/');
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 const base64url = (bytes: Uint8Array): string =>
   toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-
-async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)));
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  let hex = '';
-  for (const b of await sha256(bytes)) hex += b.toString(16).padStart(2, '0');
-  return hex;
-}
 
 /** 8 characters naming a path in chunk keys (48 bits of its SHA-256). */
 async function pathTag(path: string): Promise<string> {
@@ -120,36 +98,6 @@ async function pathTag(path: string): Promise<string> {
 
 /** 6 random characters (32 bits). */
 const randomToken = (): string => base64url(crypto.getRandomValues(new Uint8Array(4)));
-
-/** Runs bytes through a (de)compression stream, without Blob or Response (not in every test environment). */
-async function transform(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const writer = stream.writable.getWriter();
-  const writing = (async () => {
-    await writer.write(new Uint8Array(bytes));
-    await writer.close();
-  })();
-  writing.catch(() => undefined); // the same error reaches the reader
-  const reader = stream.readable.getReader();
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    length += value.length;
-  }
-  await writing;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-export const gzip = (bytes: Uint8Array) => transform(bytes, new CompressionStream('gzip'));
-export const gunzip = (bytes: Uint8Array) => transform(bytes, new DecompressionStream('gzip'));
 
 function parseIndex(value: unknown): IndexEntry | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
@@ -326,12 +274,8 @@ export function browserStorageRemote(
       if (typeof part !== 'string') throw notSynced(p);
       text += part;
     }
-    let stored: Uint8Array;
-    try {
-      stored = fromBase64(text);
-    } catch {
-      throw notSynced(p);
-    }
+    const stored = fromBase64(text);
+    if (!stored) throw notSynced(p);
     if ((await sha256Hex(stored)) !== entry.sha256) throw notSynced(p);
     let body: Uint8Array;
     try {

@@ -16,6 +16,10 @@
  * Everything read from the server is hostile input: it is validated field by field (own properties
  * only) and every failure is a `CryptoError` whose `kind` says what the user should be told.
  */
+import { fromBase64, toBase64, toHex } from './bytes';
+import type { ErrorCode, UserFacingError } from '../result';
+
+export { fromBase64, toBase64 };
 
 export type CryptoErrorKind = 'wrong-passphrase' | 'key-changed' | 'corrupt' | 'not-encrypted' | 'unsupported';
 
@@ -35,8 +39,15 @@ const KEY_FILE_CORRUPT =
   "The store's key file on the server (keys.json) is damaged or was changed by someone else. " +
   'Sync is paused until it is repaired or the encryption key is reset.';
 
-export class CryptoError extends Error {
+export class CryptoError extends Error implements UserFacingError {
   override readonly name = 'CryptoError';
+  /** Its message is written for the user (see `toAppError`). */
+  readonly userFacing = true;
+
+  /** A wrong passphrase is the user's input to correct; the rest are the files' state. */
+  get appCode(): ErrorCode {
+    return this.kind === 'wrong-passphrase' ? 'invalid-input' : 'storage-failed';
+  }
 
   /**
    * @param kind what went wrong, for the caller to act on.
@@ -136,38 +147,6 @@ function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text) as Uint8Array<ArrayBuffer>;
-}
-
-export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(binary);
-}
-
-/**
- * Strict, canonical standard base64 (padded, no whitespace, no URL-safe alphabet); `undefined` for
- * anything else. `atob` refuses foreign characters; the round trip refuses what it tolerates
- * (whitespace, missing padding, non-zero padding bits: other spellings of the same bytes).
- */
-export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return undefined;
-  }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return toBase64(bytes) === text ? bytes : undefined;
-}
-
-function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
-  return hex;
 }
 
 const KEY_ID = /^[0-9a-f]{32}$/;

@@ -21,6 +21,10 @@
 import type { Hlc } from '../hlc';
 import { maxStamp, merge, stableJson, validate, view, type SyncRecord } from './merge';
 import { RemoteError, type Remote, type RemoteEntry } from './remote';
+import { fromBase64, sha256Hex, toBase64 } from './bytes';
+import type { UserFacingError } from '../result';
+
+export { sha256Hex };
 
 // ---- constants and layout -----------------------------------------------------------------------
 
@@ -138,8 +142,10 @@ export interface PullReport {
 /** Problems of the protocol itself (not of one other device's file, which is reported instead). */
 export type SyncErrorKind = 'bad-id' | 'encryption-mismatch' | 'store-corrupt' | 'store-unsupported' | 'verify-failed';
 
-export class SyncError extends Error {
+export class SyncError extends Error implements UserFacingError {
   override readonly name = 'SyncError';
+  /** Its message is written for the user (see `toAppError`). */
+  readonly userFacing = true;
   constructor(
     readonly kind: SyncErrorKind,
     message: string,
@@ -154,31 +160,6 @@ const encoder = new TextEncoder();
 const utf8 = (text: string): Uint8Array => encoder.encode(text);
 /** Strict UTF-8: a damaged file throws instead of decoding to replacement characters. */
 const fromUtf8 = (bytes: Uint8Array): string => new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-
-/** SHA-256 as lowercase hex, via WebCrypto. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const source = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', source));
-  let hex = '';
-  for (const b of digest) hex += b.toString(16).padStart(2, '0');
-  return hex;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-function fromBase64(text: string): Uint8Array | undefined {
-  if (!BASE64.test(text)) return undefined;
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
 
 const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
 const own = (o: Record<string, unknown>, key: string): unknown =>

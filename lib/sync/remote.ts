@@ -4,6 +4,7 @@
  * `/`, never `.` or `..`. Implementations do not retry: the sync engine decides what to do with a
  * `RemoteError` (its `kind`), and shows its `message` to the user.
  */
+import type { UserFacingError } from '../result';
 
 export interface RemoteEntry {
   /** The decoded name of the file or folder (no slashes). */
@@ -57,8 +58,10 @@ export type RemoteErrorKind =
   | 'garbage';
 
 /** A failure of a remote operation; `message` is plain English for the user and names the server. */
-export class RemoteError extends Error {
+export class RemoteError extends Error implements UserFacingError {
   override readonly name = 'RemoteError';
+  /** Its message is written for the user (see `toAppError`). */
+  readonly userFacing = true;
 
   constructor(
     readonly kind: RemoteErrorKind,
