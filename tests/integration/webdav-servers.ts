@@ -11,7 +11,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { v2 as webdav } from 'webdav-server';
+import { startWebdavServer as startInProcess } from '../../scripts/webdav-server.mjs';
 
 export interface RunningServer {
   /** The WebDAV folder, ending with '/'. */
@@ -25,26 +25,7 @@ export interface Credentials {
 }
 
 /** npm webdav-server v2, in memory, Basic auth, all rights for the user and none for anyone else. */
-export async function startWebdavServer({ user, password }: Credentials): Promise<RunningServer> {
-  const users = new webdav.SimpleUserManager();
-  const account = users.addUser(user, password, false);
-  const privileges = new webdav.SimplePathPrivilegeManager();
-  privileges.setRights(account, '/', ['all']);
-  const server = new webdav.WebDAVServer({
-    hostname: '127.0.0.1',
-    port: 0,
-    requireAuthentification: true,
-    httpAuthentication: new webdav.HTTPBasicAuthentication(users, 'backstory-test'),
-    privilegeManager: privileges,
-  });
-  const http = await server.startAsync(0);
-  const address = http.address();
-  if (!address || typeof address === 'string') throw new Error('webdav-server: no TCP address');
-  return {
-    url: `http://127.0.0.1:${address.port}/`,
-    close: () => server.stopAsync(),
-  };
-}
+export const startWebdavServer: (credentials: Credentials) => Promise<RunningServer> = startInProcess;
 
 export const APACHE_BIN = '/usr/sbin/apache2';
 const APACHE_MODULES = '/usr/lib/apache2/modules';
