@@ -13,6 +13,8 @@ export default defineConfig({
     build: { target: 'es2022' },
   }),
   webExt: { disabled: true },
+  // BACKSTORY_OUT_DIR lets parallel work build into its own folder (the e2e tests read the same variable).
+  outDir: process.env.BACKSTORY_OUT_DIR || '.output',
   manifest: ({ browser }) => ({
     name: 'Backstory',
     description:

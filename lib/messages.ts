@@ -26,10 +26,10 @@ export type Access = 'page' | 'extension';
  * schema of the same name in lib/background/calls.ts; outputs are listed in `CallOutputs` below.
  */
 export const CALL_ACCESS = {
-  // What a content script needs: matching its page's text, and card data.
+  // All a content script may ask: matching its page's text. It never sees a card's contents (notes).
   'page.match': 'page',
-  'card.get': 'page',
-  // The card frame (an extension page inside the tab) reads and clears "seen on".
+  // The card frame (an extension page inside the tab) reads the card and reads and clears "seen on".
+  'card.get': 'extension',
   'seen.get': 'extension',
   'seen.clear': 'extension',
   // Everything else: extension pages (popup, manager) only.

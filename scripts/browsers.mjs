@@ -18,9 +18,10 @@ export const GECKO_ID = 'backstory@backstory.invalid';
 /** Fixed moz-extension:// host for the tests, so URLs are known before install. */
 export const FIREFOX_UUID = 'b4c5a0e1-0000-4000-8000-000000e2e001';
 
-/** Built extension directories (run `npm run build` first). */
-export const CHROME_EXT_DIR = resolve('.output/chrome-mv3');
-export const FIREFOX_EXT_DIR = resolve('.output/firefox-mv3');
+/** Built extension directories (run `npm run build` first; BACKSTORY_OUT_DIR moves them, as in wxt.config.ts). */
+const OUT_DIR = process.env.BACKSTORY_OUT_DIR || '.output';
+export const CHROME_EXT_DIR = resolve(OUT_DIR, 'chrome-mv3');
+export const FIREFOX_EXT_DIR = resolve(OUT_DIR, 'firefox-mv3');
 
 const isExecutable = (path) => {
   try {

@@ -12,6 +12,8 @@ const RUNTIME_ID = 'abcdefghijklmnop';
 const ORIGIN = `chrome-extension://${RUNTIME_ID}/`;
 const POPUP: Sender = { id: RUNTIME_ID, url: `${ORIGIN}popup.html` };
 const CONTENT: Sender = { id: RUNTIME_ID, url: 'https://news.example/story', tab: { id: 7 } };
+/** The card: an extension page framed into the news page's tab. */
+const CARD_FRAME: Sender = { id: RUNTIME_ID, url: `${ORIGIN}card.html#token`, tab: { id: 7 } };
 const OTHER_EXTENSION: Sender = { id: 'someone-else', url: 'chrome-extension://someone-else/x.html' };
 
 async function setup() {
@@ -35,11 +37,17 @@ describe('message contract: senders', () => {
     expect(senderRole({ id: RUNTIME_ID, url: `https://evil.example/${ORIGIN}` }, env)).toBeNull();
   });
 
-  it('lets a content script read card data', async () => {
+  it('lets a content script match text, and only the card frame read the card (notes included)', async () => {
     const { send, store } = await setup();
+    const matched = await call(send(CONTENT), 'page.match', { texts: ['Fighting near Albukamal.'] });
+    expect(matched.ok && matched.value.entities.map((e) => e.name)).toEqual(['Albu Kamal']);
     const [town] = await store.findByAlias('Albukamal');
-    const r = await call(send(CONTENT), 'card.get', { entityId: town!.id });
+    const r = await call(send(CARD_FRAME), 'card.get', { entityId: town!.id });
     expect(r.ok && r.value?.entity.name).toBe('Albu Kamal');
+    expect(await call(send(CONTENT), 'card.get', { entityId: town!.id })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
   });
 
   // Every call a content script must not make is refused, and the store does not change.
