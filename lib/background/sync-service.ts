@@ -21,6 +21,7 @@ import {
   decodeHead,
   layout,
   plainCodec,
+  recordProblem,
   ROOT,
   syncOnce,
   type Codec,
@@ -481,8 +482,7 @@ export class SyncService {
       path: 'backup.json',
       generation: 1,
     });
-    const list = JSON.parse(new TextDecoder().decode(plain)) as StoredSyncRecord[];
-    const theirs = new Map(list.map((s) => [`${s.type}:${s.id}`, s]));
+    const theirs = backupRecords(plain);
     for (let attempt = 0; attempt < 3; attempt++) {
       const mine = await this.store.exportSyncState();
       const merged = mergeMaps(mine.states, theirs);
@@ -500,3 +500,33 @@ export class SyncService {
 }
 
 const BACKUP_FORMAT = 'backstory-backup';
+
+/**
+ * The records of a decrypted backup, each checked as a record from another device is (shape, stamps
+ * and values: lib/sync/protocol.ts recordProblem). One bad record refuses the whole file: a backup is
+ * written by Backstory, so a bad record means damage or tampering, and half a restore helps nobody.
+ */
+function backupRecords(plain: Uint8Array): Map<string, StoredSyncRecord> {
+  let list: unknown;
+  try {
+    list = JSON.parse(new TextDecoder().decode(plain));
+  } catch {
+    list = null;
+  }
+  if (!Array.isArray(list))
+    throw new AppFailure({ code: 'invalid-pack', message: 'This backup is damaged; nothing was changed.' });
+  const records = new Map<string, StoredSyncRecord>();
+  const problems: string[] = [];
+  for (const rec of list as StoredSyncRecord[]) {
+    const key = `${String(rec?.type)}:${String(rec?.id)}`;
+    const problem = recordProblem(key, rec);
+    if (problem) problems.push(`${key}: ${problem}`);
+    else records.set(key, rec);
+  }
+  if (problems.length)
+    throw new AppFailure({
+      code: 'invalid-pack',
+      message: `This backup holds ${problems.length === 1 ? 'a record' : `${problems.length} records`} Backstory cannot take in (${problems[0]}). Nothing was changed.`,
+    });
+  return records;
+}

@@ -20,6 +20,7 @@
  */
 import type { Hlc } from '../hlc';
 import { maxStamp, merge, stableJson, validate, view, type SyncRecord } from './merge';
+import { valuesProblem } from './values';
 import { RemoteError, type Remote, type RemoteEntry } from './remote';
 import { fromBase64, sha256Hex, toBase64 } from './bytes';
 import type { UserFacingError } from '../result';
@@ -252,14 +253,14 @@ export async function buildShards(map: ReadonlyMap<string, SyncRecord<object>>):
   return shards;
 }
 
-/** Why a record read from another device cannot be merged, or null when it can. */
-function recordProblem(key: string, rec: unknown, bucket: number): string | null {
+/** Why a record read from another device (or a backup file: no bucket) cannot be merged, or null when it can. */
+export function recordProblem(key: string, rec: unknown, bucket?: number): string | null {
   if (!isObject(rec)) return 'not an object';
   const { id, type, fields, ctx, deleted } = rec;
   if (typeof id !== 'string' || id === '') return 'no id';
   if (typeof type !== 'string' || !TYPE.test(type)) return 'bad type';
   if (key !== keyOf({ type, id })) return `filed under ${JSON.stringify(key)}, but is ${type} ${id}`;
-  if (bucketOf(key) !== bucket) return 'in the wrong bucket';
+  if (bucket !== undefined && bucketOf(key) !== bucket) return 'in the wrong bucket';
   if (!isObject(fields) || !isObject(ctx) || !Array.isArray(deleted)) return 'not a record (fields, ctx, deleted)';
   const registers = [...Object.values(fields), deleted];
   if (registers.some((reg) => !Array.isArray(reg) || reg.some((e) => !isObject(e) || !('value' in e))))
@@ -270,7 +271,7 @@ function recordProblem(key: string, rec: unknown, bucket: number): string | null
   } catch (e) {
     errors = [message(e)];
   }
-  return errors.length > 0 ? errors.slice(0, 3).join('; ') : null;
+  return errors.length > 0 ? errors.slice(0, 3).join('; ') : valuesProblem({ type, fields });
 }
 
 // ---- heads --------------------------------------------------------------------------------------

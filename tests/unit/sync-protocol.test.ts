@@ -473,6 +473,53 @@ describe('verification and damage', () => {
   });
 });
 
+describe('values from another device', () => {
+  // Whoever can write to the sync folder (an unencrypted server, a device of someone else) can send
+  // records of a valid shape. Their values must pass the rules a write from the manager passes.
+  const hostile: [string, Partial<EntityFields> | Record<string, unknown>, RegExp][] = [
+    ['a name that is not text', { name: { toString: 'x' } }, /^name: /],
+    ['a javascript: link', { links: [{ url: 'javascript:alert(1)', title: 'x' }] }, /^links\.0\.url: expected an http/],
+    ['a data: link', { links: [{ url: 'data:text/html,<script>alert(1)</script>', title: '' }] }, /^links\.0\.url: /],
+    ['aliases that are a string', { aliases: 'Albukamal' }, /^aliases: /],
+    ['an unknown kind', { kind: 'script' }, /^kind: expected one of/],
+    ['a name over 300 characters', { name: 'x'.repeat(301) }, /^name: expected at most 300/],
+    ['an empty name', { name: '   ' }, /^name: expected a non-empty string/],
+  ];
+  it.each(hostile)('a record with %s is reported and skipped; the rest merges', async (_, patch, reason) => {
+    const remote = new MemoryRemote();
+    const a = new Device(remote, 'devA');
+    const m = new Device(remote, 'devM');
+    m.add('fine', 'Albu Kamal');
+    m.t += 10;
+    m.put(create<object>('bad', 'entity', { ...fieldsOf('Bad'), ...patch } as EntityFields, m.clock.tick()));
+    ok(await m.sync());
+    const r = ok(await a.sync());
+    expect(r.report.rejected).toEqual([
+      {
+        device: 'devM',
+        file: expect.stringMatching(/^shards\/[0-9a-f]{64}\.bin$/),
+        reason: expect.stringMatching(new RegExp(`^record "entity:bad": ${reason.source.slice(1)}`)),
+      },
+    ]);
+    expect([...a.map.keys()]).toEqual(['entity:fine']);
+  });
+
+  it('a hostile value on the losing side of a conflict is refused too (the manager shows losers)', async () => {
+    const remote = new MemoryRemote();
+    const a = new Device(remote, 'devA');
+    const m = new Device(remote, 'devM');
+    const rec = create<object>('x', 'entity', fieldsOf('Fine name'), m.clock.tick());
+    const loser = { value: 'javascript:void 0', stamp: m.clock.tick() };
+    const fields = rec.fields as unknown as Record<string, { value: unknown; stamp: string }[]>;
+    // A register holding a winner and a concurrent loser whose value is not a list of links.
+    m.put({ ...rec, fields: { ...rec.fields, links: [loser, ...fields.links!] }, ctx: { devM: loser.stamp } });
+    ok(await m.sync());
+    const r = ok(await a.sync());
+    expect(r.report.rejected.map((x) => x.reason)).toEqual([expect.stringMatching(/^record "entity:x": links: /)]);
+    expect(a.map.size).toBe(0);
+  });
+});
+
 /** Syncs a device alone on its own remote, then copies its folder (and store.json) to `to`. */
 async function publish(dev: Device, to: MemoryRemote): Promise<void> {
   ok(await dev.sync());

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storage } from 'wxt/utils/storage';
 import { SyncService, type SyncItems } from '../../lib/background/sync-service';
-import { isEncrypted } from '../../lib/sync/crypto';
+import { decryptFile, encryptFile, isEncrypted, unlockKey } from '../../lib/sync/crypto';
+import { fromBase64, toBase64 } from '../../lib/sync/bytes';
 import { layout } from '../../lib/sync/protocol';
 import { webdavRemote } from '../../lib/sync/webdav';
 import { DEFAULT_SYNC_SETTINGS, type SyncStatus } from '../../lib/sync/settings';
@@ -168,5 +169,29 @@ describe('encrypted backups', () => {
     expect((await b.service.importBackup(text, PASSPHRASE)).changed).toBeGreaterThan(0);
     expect((await b.store.findByAlias('Albukamal')).map((e) => e.name)).toEqual(['Albu Kamal']);
     expect((await b.store.getEntity(mine.id))?.name).toBe('Raqqa'); // merged, nothing overwritten
+  });
+
+  it('refuses a backup that holds a record the user could not have written, and changes nothing', async () => {
+    const a = await device('a');
+    await importPack(a.store, samplePack());
+    const doc = JSON.parse(await a.service.exportBackup(PASSPHRASE));
+    // Whoever wrote the file (and shares its passphrase) put a javascript: link into one record.
+    const key = await unlockKey(doc.keyFile, PASSPHRASE);
+    const meta = { store: 'backup', device: doc.device, path: 'backup.json', generation: 1 };
+    const list = JSON.parse(new TextDecoder().decode(await decryptFile(key, fromBase64(doc.data)!, meta)));
+    const town = list.find(
+      (r: { fields: { name?: { value: string }[] } }) => r.fields.name?.[0]?.value === 'Albu Kamal',
+    );
+    town.fields.links[0].value = [{ url: 'javascript:alert(document.cookie)', title: 'Map' }];
+    const tampered = await encryptFile(key, new TextEncoder().encode(JSON.stringify(list)), meta);
+    const text = JSON.stringify({ ...doc, data: toBase64(tampered) });
+
+    const b = await device('b');
+    await b.store.saveEntity({ name: 'Raqqa', kind: 'place' });
+    const before = await dump(b.store);
+    await expect(b.service.importBackup(text, PASSPHRASE)).rejects.toThrow(
+      /^This backup holds a record Backstory cannot take in \(entity:[^ ]+: links\.0\.url: expected an http:\/\/ or https:\/\/ URL\)\. Nothing was changed\.$/,
+    );
+    expect(await dump(b.store)).toEqual(before);
   });
 });
