@@ -30,6 +30,8 @@ interface Persisted {
 }
 
 const META_KEY = 'dictionary';
+/** Most mentions one `page.match` reply carries (the content script marks at most as many per page). */
+export const MAX_MENTIONS_PER_CALL = 5_000;
 
 /** Builds the dictionary from the store's live entities. */
 export async function buildDictionary(store: KnowledgeStore): Promise<Loaded> {
@@ -86,9 +88,14 @@ export class DictionaryService {
     const { dictionary, entities } = await this.get();
     const used = new Map<number, number>();
     const table: MarkedEntity[] = [];
+    let total = 0;
     const mentions = texts.map((text) => {
       const flat: number[] = [];
       for (const m of findMentions(dictionary, text)) {
+        // A page marks at most MAX_MARKS (lib/content/marks.ts) anyway: a block repeating a name a
+        // million times must not become a reply of a million triples.
+        if (total >= MAX_MENTIONS_PER_CALL) break;
+        total++;
         let local = used.get(m.entity);
         if (local === undefined) {
           local = table.length;

@@ -15,7 +15,7 @@ export interface TextBlock {
   container: Node;
 }
 
-/** Elements whose text is never scanned: code, form fields, scripts, media, and anything editable. */
+/** Elements whose text is never scanned: code, form fields, scripts, media, frames. */
 export const SKIPPED_TAGS = new Set([
   'SCRIPT',
   'STYLE',
@@ -88,21 +88,36 @@ export interface CollectOptions {
 
 const upper = (el: Element) => el.tagName.toUpperCase();
 
-/** Whether an element's subtree is never scanned. */
+/**
+ * Whether an element's subtree is never scanned. Editable areas are scanned (marks are highlights, so
+ * typing, the caret and the undo history are untouched), except those that turn spell-checking off:
+ * code editors (CodeMirror, for one) do, and underlined words are noise there.
+ */
 export function isSkipped(el: Element): boolean {
   const tag = upper(el);
   if (SKIPPED_TAGS.has(tag) || tag.startsWith(OWN_PREFIX.toUpperCase())) return true;
-  // contenteditable="" / "true" / "plaintext-only": the user is writing there.
+  // contenteditable="" / "true" / "plaintext-only"; spellcheck is inherited from the nearest ancestor that sets it.
   const editable = el.getAttribute('contenteditable');
-  return editable !== null && editable !== 'false';
+  return (
+    editable !== null && editable !== 'false' && el.closest('[spellcheck]')?.getAttribute('spellcheck') === 'false'
+  );
 }
 
-/** Whether the element (or an ancestor up to `root`) keeps its text out of scanning. */
-export function isInsideSkipped(node: Node, root: Node): boolean {
-  for (let n: Node | null = node.parentNode; n && n !== root; n = n.parentNode) {
-    if (n.nodeType === 1 && isSkipped(n as Element)) return true;
+/** The parent of a node, or the host of a shadow root: walking up through shadow boundaries. */
+export function parentOrHost(node: Node): Node | null {
+  return node.parentNode ?? (node as Partial<ShadowRoot>).host ?? null;
+}
+
+/** Whether the page still holds a block's text as it was read (its text nodes unchanged and in the page). */
+export function isCurrent(block: TextBlock): boolean {
+  const { nodes, starts, text } = block;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    const end = i + 1 < nodes.length ? starts[i + 1]! : text.length;
+    if (!node.isConnected || node.data.length !== end - starts[i]!) return false;
+    if (node.data !== (nodes.length === 1 ? text : text.slice(starts[i], end))) return false;
   }
-  return false;
+  return true;
 }
 
 /** The nearest ancestor that is not an inline element: what a text node's run belongs to. */

@@ -19,7 +19,7 @@ function mentions(
     entities: entities.map((e) => ({ ...e, texts: [e.name] })),
     active: true,
     site: SITE,
-    stats: { blocks: 1, chars: 100, marks: 0, batches: 1, rescans: 0 },
+    stats: { blocks: 1, chars: 100, matchedChars: 100, marks: 0, dropped: 0, batches: 1, rescans: 0, errors: 0 },
     ...overrides,
   };
 }

@@ -369,3 +369,173 @@ export async function cardFrame(driver, tab) {
 }
 
 export { sleep, waitFor };
+
+/**
+ * Opens `url` as `driver.openPage` does (same options), with the page's console watched from before its
+ * first script: the tab is opened on about:blank, the listeners are attached, then it navigates.
+ * The tab gains `console`, one line per console message of level error or warning and per uncaught
+ * exception: in Chromium from every world of the page, the content script's isolated world included (CDP
+ * Runtime and Log domains of the page's own session); in Firefox what WebDriver BiDi reports for the
+ * page, which includes the content script's console calls (hostile-pages.e2e.mjs saw them there when a
+ * console.error was put into the scanner). Chromium tabs also get `cdp`, that CDP session, with the Performance domain enabled from the
+ * start (for Performance.getMetrics).
+ */
+export async function openWatchedPage(driver, url, options = {}) {
+  const tab = await driver.openPage('about:blank', options);
+  tab.console = [];
+  if (driver.name === 'Chromium') {
+    const cdp = await tab.page.context().newCDPSession(tab.page);
+    const text = (args) => args.map((a) => a.value ?? a.description ?? a.type).join(' ');
+    cdp.on('Runtime.consoleAPICalled', (e) => {
+      if (e.type === 'error' || e.type === 'warning' || e.type === 'assert')
+        tab.console.push(`console.${e.type} (context ${e.executionContextId}): ${text(e.args)}`);
+    });
+    cdp.on('Runtime.exceptionThrown', ({ exceptionDetails: d }) =>
+      tab.console.push(`uncaught (context ${d.executionContextId}): ${d.exception?.description ?? d.text}`),
+    );
+    cdp.on('Log.entryAdded', ({ entry }) => {
+      if (entry.level === 'error' || entry.level === 'warning')
+        tab.console.push(`log.${entry.level} (${entry.source}): ${entry.text} ${entry.url ?? ''}`);
+    });
+    await cdp.send('Runtime.enable');
+    await cdp.send('Log.enable');
+    await cdp.send('Performance.enable'); // ScriptDuration and TaskDuration count only while it is on
+    tab.cdp = cdp;
+  } else {
+    tab.page.on('console', (m) => {
+      if (['error', 'warn', 'warning', 'assert'].includes(m.type()))
+        tab.console.push(`console.${m.type()}: ${m.text()}`);
+    });
+  }
+  await tab.page.goto(url, { waitUntil: 'domcontentloaded' });
+  tab.url = url; // Firefox's driver finds the tab by its URL
+  return tab;
+}
+
+/**
+ * Evaluates `expression` (a string of script) in the page; a probe for `openWatchedPage`'s console watch.
+ * In Chromium it runs in a fresh isolated world (CDP Page.createIsolatedWorld), as a content script
+ * runs; in Firefox in the page's main world.
+ */
+export async function evaluateIsolated(tab, expression) {
+  if (!tab.cdp) return tab.page.evaluate(expression);
+  const { frameTree } = await tab.cdp.send('Page.getFrameTree');
+  const { executionContextId } = await tab.cdp.send('Page.createIsolatedWorld', {
+    frameId: frameTree.frame.id,
+    worldName: 'console-probe',
+  });
+  return tab.cdp.send('Runtime.evaluate', { expression, contextId: executionContextId });
+}
+
+/**
+ * Answers the tab's requests to `origin` (e.g. `http://news.invalid`) with `pages` ({ path: HTML }) from the
+ * test itself, and every other request as usual; 404 for a path not in `pages`. A page can so live on any
+ * origin: a plain-http one (not a secure context, as many news sites are not) or a second one for a
+ * framed page. Call it before navigating; not with `blockOtherHosts` (both intercept in Firefox).
+ */
+export async function servePages(driver, tab, origin, pages) {
+  const answer = (url) => {
+    const body = pages[new URL(url).pathname];
+    return body === undefined
+      ? { status: 404, contentType: 'text/plain', body: 'Not found' }
+      : { status: 200, contentType: 'text/html; charset=utf-8', body };
+  };
+  if (driver.name === 'Chromium') {
+    await tab.page.route(
+      (url) => url.origin === origin,
+      (route) => route.fulfill(answer(route.request().url())),
+    );
+    return;
+  }
+  await tab.page.setRequestInterception(true);
+  tab.page.on('request', (request) => {
+    if (request.isInterceptResolutionHandled()) return;
+    const url = request.url();
+    const done = url.startsWith(`${origin}/`) ? request.respond(answer(url)) : request.continue();
+    void done.catch(() => {});
+  });
+}
+
+/** Opens `origin + path` served by `servePages`, its console watched as `openWatchedPage` watches it. */
+export async function openServedPage(driver, origin, pages, path, options = {}) {
+  const tab = await openWatchedPage(driver, 'about:blank', options);
+  await servePages(driver, tab, origin, pages);
+  tab.url = `${origin}${path}`; // Firefox's driver finds the tab by its URL
+  await tab.page.goto(tab.url, { waitUntil: 'domcontentloaded' });
+  return tab;
+}
+
+/* global Range -- inside restOnMark's evaluate() callback */
+/**
+ * Rests the pointer on the first mark (document order, shadow trees aside) whose text is `text`, scrolled
+ * into view, moving like a hand: small slow steps from a nearby point (the hover logic takes fast movement
+ * for travel). Returns the point, or null when no such mark is on the page.
+ */
+export async function restOnMark(tab, text) {
+  const at = await tab.evaluate((wanted) => {
+    const ranges = [];
+    for (const [name, highlight] of CSS.highlights)
+      if (name.startsWith('backstory-'))
+        for (const r of highlight)
+          if (r.toString() === wanted && r.startContainer.getRootNode() === document) ranges.push(r);
+    ranges.sort((a, b) => a.compareBoundaryPoints(Range.START_TO_START, b));
+    if (!ranges[0]) return null;
+    ranges[0].startContainer.parentElement.scrollIntoView({ block: 'center', inline: 'nearest' });
+    const box = ranges[0].getClientRects()[0];
+    return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+  }, text);
+  if (!at) return null;
+  const from = { x: at.x - 36, y: at.y + 24 };
+  await tab.page.mouse.move(from.x, from.y);
+  for (let i = 1; i <= 12; i++) {
+    await sleep(35);
+    await tab.page.mouse.move(from.x + ((at.x - from.x) * i) / 12, from.y + ((at.y - from.y) * i) / 12);
+  }
+  return at;
+}
+
+/**
+ * Chromium: Backstory's content script as it runs in the tab's top frame, through a CDP session of its own.
+ * The extension may have more than one isolated world (named after it) in a frame (after an update,
+ * Chromium makes two): `listeners()` lists the event listeners held on the document and the window in all
+ * of them ("document pointermove", ...); `contextId` is the world holding the most (the content script's;
+ * null when the frame has no such world) and `evaluate(expression)` runs there, promises awaited, the
+ * value returned. `close()` ends the session.
+ */
+export async function contentScriptWorld(tab) {
+  const session = await tab.page.context().newCDPSession(tab.page);
+  const contexts = [];
+  session.on('Runtime.executionContextCreated', (e) => contexts.push(e.context));
+  await session.send('Runtime.enable'); // reports every live context first
+  const { frameTree } = await session.send('Page.getFrameTree');
+  const worlds = contexts
+    .filter((c) => c.name === 'Backstory' && c.auxData?.type === 'isolated' && c.auxData.frameId === frameTree.frame.id)
+    .map((c) => c.id);
+  const run = async (contextId, expression, byValue = true) => {
+    const { result, exceptionDetails } = await session.send('Runtime.evaluate', {
+      expression,
+      contextId,
+      awaitPromise: true,
+      returnByValue: byValue,
+    });
+    if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? exceptionDetails.text);
+    return byValue ? result.value : result;
+  };
+  const listenersIn = async (contextId) => {
+    const out = [];
+    for (const target of ['document', 'window']) {
+      const { objectId } = await run(contextId, target, false);
+      const { listeners } = await session.send('DOMDebugger.getEventListeners', { objectId });
+      out.push(...listeners.map((l) => `${target} ${l.type}`));
+    }
+    return out;
+  };
+  const held = await Promise.all(worlds.map(async (id) => (await listenersIn(id)).length));
+  const contextId = worlds.length ? worlds[held.indexOf(Math.max(...held))] : null;
+  return {
+    contextId,
+    evaluate: (expression) => run(contextId, expression),
+    listeners: async () => (await Promise.all(worlds.map(listenersIn))).flat().sort(),
+    close: () => session.detach().catch(() => {}),
+  };
+}

@@ -25,13 +25,21 @@ describe('text blocks', () => {
     expect(blocksOf('<div>Albu <section>mid</section> Kamal</div>')).toEqual(['Albu ', 'mid', ' Kamal']);
   });
 
-  it('skips scripts, styles, code, form fields, editable areas and the extension’s own UI', () => {
+  it('skips scripts, styles, code, form fields, code editors and the extension’s own UI', () => {
     expect(
       blocksOf(`<p>kept</p><script>var IS = 1</script><style>.IS{}</style><pre>IS code</pre><code>IS</code>
         <textarea>IS draft</textarea><input value="IS"><select><option>IS</option></select>
-        <div contenteditable="true">IS typing</div><div contenteditable="false">kept too</div>
+        <div contenteditable="true" spellcheck="false">IS code editor</div><div contenteditable="false">kept too</div>
+        <div spellcheck="false"><div contenteditable>IS code editor</div></div>
         <backstory-card>IS card</backstory-card><noscript>IS</noscript>`),
     ).toEqual(['kept', 'kept too']);
+  });
+
+  it('reads editable areas that keep spell-checking on (marks never touch what the user types)', () => {
+    expect(
+      blocksOf(`<div contenteditable="true"><p>Albu Kamal typed</p></div><div contenteditable="plaintext-only">Taji</div>
+        <div spellcheck="false"><div contenteditable spellcheck="true">spelled</div></div>`),
+    ).toEqual(['Albu Kamal typed', 'Taji', 'spelled']);
   });
 
   it('reports open shadow roots instead of entering them', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DictionaryService } from '../../lib/background/dictionary';
+import { DictionaryService, MAX_MENTIONS_PER_CALL } from '../../lib/background/dictionary';
 import { STARTER_PACK } from '../../lib/background/starter';
 import { importPack } from '../../lib/store/packs';
 import { freshStore } from '../fixtures/store';
@@ -24,6 +24,16 @@ describe('the background dictionary', () => {
     expect(text.slice(start, end)).toBe('Albukamal');
     // The reply's entity table holds only what was found, with ids and kinds for the marks.
     expect(reply.entities.map((e) => e.kind)).toEqual(['place', 'group', 'organization']);
+  });
+
+  it('answers at most MAX_MENTIONS_PER_CALL mentions per call, however often a page repeats a name', async () => {
+    const { store } = await freshStore();
+    await importPack(store, STARTER_PACK);
+    const service = new DictionaryService(store);
+    const block = 'Albukamal '.repeat(4_000);
+    const reply = await service.match([block, block]);
+    expect(reply.mentions[0]!.length / 3).toBe(4_000);
+    expect(reply.mentions[1]!.length / 3).toBe(MAX_MENTIONS_PER_CALL - 4_000);
   });
 
   it('is restored from the store by a service that wakes up, and rebuilt when the store changed', async () => {
