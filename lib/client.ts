@@ -1,9 +1,11 @@
 /**
- * The message contract from an extension page's or content script's side. Imports only types from
- * lib/messages.ts, so the validators (zod) stay in the background bundle.
+ * The message contract from an extension page's or content script's side, and the handshake that
+ * opens the card frame's private channel. Imports only types from lib/messages.ts, so the validators
+ * (zod) stay in the background bundle.
  */
 import { browser } from 'wxt/browser';
-import type { CallInput, CallMessage, CallName, CallOutputs } from './messages';
+import { storage } from 'wxt/utils/storage';
+import type { CallInput, CallMessage, CallName, CallOutputs, CardFrameInit } from './messages';
 import type { AppError, Result } from './result';
 
 /** Something that can deliver a message to the background (browser.runtime.sendMessage in practice). */
@@ -35,4 +37,61 @@ const send: Transport = (message) => browser.runtime.sendMessage(message);
 /** Calls the background; resolves to a Result and never throws. */
 export function callBackground<K extends CallName>(name: K, input: CallInput<K>): Promise<Result<CallOutputs[K]>> {
   return call(send, name, input);
+}
+
+/**
+ * A random token (128 bits, hex). `crypto.getRandomValues`, not `randomUUID`: content scripts run in
+ * the page's context, and on a plain-http page (not a secure context) `randomUUID` does not exist.
+ */
+export function randomToken(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The card frame's handshake (lib/messages.ts CardFrameInit) with its proof: `key` is a random value
+ * kept in storage.local, which content scripts and extension pages can read and web pages cannot.
+ * The frame's URL token alone proves nothing where a page can frame card.html under a hash of its own
+ * choosing (Firefox: its moz-extension address has no per-load part).
+ */
+export type KeyedCardInit = CardFrameInit & { key: string };
+
+const cardKeyItem = storage.defineItem<string | null>('local:cardFrameKey', { fallback: null });
+
+/**
+ * The handshake key; with `create` (the content script), made on first use. The frame only reads it:
+ * a message carrying a key the store does not hold is not Backstory's.
+ */
+export async function cardFrameKey(create = false): Promise<string | null> {
+  const key = await cardKeyItem.getValue();
+  if (key || !create) return key;
+  await cardKeyItem.setValue(randomToken());
+  // Read back: when two tabs make it at the same moment, both go on with the write that came last.
+  return cardKeyItem.getValue();
+}
+
+/**
+ * The card frame's side of the handshake: resolves with the port of the first message that names this
+ * frame's token, comes from the window that frames it, carries a port and holds the stored key. Every
+ * other message is ignored, and once the port is taken nothing is listened to any more.
+ */
+export function waitForCardInit(
+  win: Window,
+  token: string,
+  storedKey: () => Promise<string | null> = cardFrameKey,
+): Promise<MessagePort> {
+  return new Promise((resolve) => {
+    const onMessage = (e: MessageEvent) => {
+      const port = e.ports[0];
+      const data = e.data as Partial<KeyedCardInit> | null;
+      if (!port || !token || e.source !== win.parent || data?.backstoryCardInit !== token) return;
+      if (typeof data.key !== 'string' || !data.key) return;
+      const offered = data.key;
+      void storedKey().then((key) => {
+        if (key !== offered) return;
+        win.removeEventListener('message', onMessage);
+        resolve(port);
+      });
+    };
+    win.addEventListener('message', onMessage);
+  });
 }

@@ -2,19 +2,30 @@
  * The card's host on the page: one `<backstory-card>` element, created on first use and reused, with
  * a closed shadow root holding an extension frame (card.html). The page's scripts see an element and
  * nothing in it: the frame is another origin. The host sits in the top layer (popover) with inline
- * `!important` styles, so page CSS can neither hide nor restyle it, and it never shifts the layout.
+ * `!important` styles, so page CSS cannot restyle it, nor show or make clickable a hidden card, and it
+ * never shifts the layout. (The page can hide it, through the variable HOST_STYLE reads or by removing
+ * the element: a page may always refuse the card.)
  */
 import { browser } from 'wxt/browser';
-import type { CardFrameInit, FromCardFrame, ToCardFrame } from '../messages';
+import { cardFrameKey, randomToken, type KeyedCardInit } from '../client';
+import type { FromCardFrame, ToCardFrame } from '../messages';
 import type { Mark, Palette } from './marks';
 import { OWN_PREFIX } from './blocks';
 import { nearestRect, placeCard } from './position';
 
 export const CARD_WIDTH = 380;
+/** The host's tag: the one element Backstory adds to a page. */
+export const CARD_HOST_TAG = `${OWN_PREFIX}card`;
+/**
+ * The host's own style. Visible only while the content script's style sheet (content/style.css) is in the
+ * page, which defines the variable: a browser that stops the script without letting it clean up (Firefox,
+ * when the extension is disabled or removed) takes the sheet away, and so the card too.
+ */
 const HOST_STYLE =
   'all: initial !important; position: fixed !important; display: block !important; margin: 0 !important; ' +
   'padding: 0 !important; border: 0 !important; background: transparent !important; overflow: visible !important; ' +
-  'z-index: 2147483647 !important; color-scheme: normal !important; inset: auto !important;';
+  'z-index: 2147483647 !important; color-scheme: normal !important; inset: auto !important; ' +
+  'visibility: var(--backstory-card-visibility, hidden) !important;';
 
 export interface CardHostEvents {
   /** The pointer entered / left the card (reported by the frame: a page gets no pointer events for an
@@ -27,8 +38,10 @@ export interface CardHostEvents {
 }
 
 export class CardHost {
-  readonly token = crypto.randomUUID();
+  readonly token = randomToken();
   private host: HTMLElement | null = null;
+  /** Set for good by `destroy`: nothing may build the host again (a late pointer frame, a card message). */
+  private destroyed = false;
   private frame: HTMLIFrameElement | null = null;
   private port: MessagePort | null = null;
   private height = 240;
@@ -106,6 +119,7 @@ export class CardHost {
    */
   private setShown(shown: boolean): void {
     const host = this.ensure();
+    if (!host) return;
     host.style.setProperty('opacity', shown ? '1' : '0', 'important');
     host.style.setProperty('pointer-events', shown ? 'auto' : 'none', 'important');
     if (shown) host.removeAttribute('aria-hidden');
@@ -114,6 +128,7 @@ export class CardHost {
 
   private place(mark: Mark, point: { x: number; y: number } | null): boolean {
     const host = this.ensure();
+    if (!host) return false;
     const rects = [...mark.range.getClientRects()];
     const first = rects[0];
     const anchor = nearestRect(rects, point?.x ?? first?.left ?? 0, point?.y ?? first?.top ?? 0);
@@ -151,19 +166,22 @@ export class CardHost {
     this.frame?.focus();
   }
 
-  /** Removes the host from the page (the extension is going away). */
+  /** Removes the host from the page for good (the extension is going away). */
   destroy(): void {
+    this.destroyed = true;
     this.current = null;
     this.host?.remove();
     this.host = null;
     this.frame = null;
+    if (this.port) this.port.onmessage = null;
     this.port?.close();
     this.port = null;
   }
 
-  private ensure(): HTMLElement {
-    if (this.host) return this.host;
-    const host = this.doc.createElement(`${OWN_PREFIX}card`);
+  /** The host, made on first use; null once destroyed. */
+  private ensure(): HTMLElement | null {
+    if (this.host || this.destroyed) return this.host;
+    const host = this.doc.createElement(CARD_HOST_TAG);
     host.setAttribute('style', `${HOST_STYLE} opacity: 0 !important; pointer-events: none !important;`);
     host.setAttribute('aria-hidden', 'true');
     host.setAttribute('popover', 'manual');
@@ -183,15 +201,7 @@ export class CardHost {
     const channel = new MessageChannel();
     channel.port1.onmessage = (e: MessageEvent<FromCardFrame>) => this.receive(e.data);
     this.port = channel.port1;
-    frame.addEventListener(
-      'load',
-      () => {
-        const init: CardFrameInit = { backstoryCardInit: this.token };
-        // Delivered to the frame's window only; page scripts cannot reach that window (closed shadow root).
-        frame.contentWindow?.postMessage(init, '*', [channel.port2]);
-      },
-      { once: true },
-    );
+    frame.addEventListener('load', () => void this.handOver(frame, channel.port2), { once: true });
     shadow.append(frame);
     host.addEventListener('pointerenter', () => this.events.onEnter());
     host.addEventListener('pointerleave', () => this.events.onLeave());
@@ -206,9 +216,25 @@ export class CardHost {
     return host;
   }
 
+  /**
+   * Gives the loaded frame its end of the channel, with the handshake key (see KeyedCardInit). Posted
+   * to the frame's window only, and only while an extension page is in it: page scripts cannot reach
+   * that window (closed shadow root), and the key must never reach a page's document.
+   */
+  private async handOver(frame: HTMLIFrameElement, port: MessagePort): Promise<void> {
+    let key: string | null;
+    try {
+      key = await cardFrameKey(true);
+    } catch {
+      return; // storage is out of reach only while the extension goes away, and the card with it
+    }
+    if (!key || this.frame !== frame) return;
+    const init: KeyedCardInit = { backstoryCardInit: this.token, key };
+    frame.contentWindow?.postMessage(init, browser.runtime.getURL('/'), [port]);
+  }
+
   private send(message: ToCardFrame): void {
-    this.ensure();
-    this.port?.postMessage(message);
+    if (this.ensure()) this.port?.postMessage(message);
   }
 
   private receive(message: FromCardFrame): void {

@@ -1,6 +1,7 @@
 /**
  * Cards on a page: the pointer's intent (HoverIntent), the card host, keyboard navigation between
- * mentions, Esc, and following the page as it scrolls. All listeners hang on one AbortSignal.
+ * mentions, Esc, and following the page as it scrolls. All listeners hang on one AbortSignal, and only
+ * the user's own pointer (trusted events) opens a card.
  */
 import { CardHost } from './card-host';
 import { HoverIntent, type HoverTimings, DEFAULT_TIMINGS } from './hover';
@@ -106,6 +107,8 @@ export class Cards {
   }
 
   private onPointer(e: PointerEvent): void {
+    // Only the user's own pointer opens cards: a page script can dispatch pointer events too.
+    if (!e.isTrusted) return;
     this.point = { x: e.clientX, y: e.clientY };
     if (this.frameRequested) return;
     this.frameRequested = true;

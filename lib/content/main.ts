@@ -2,21 +2,33 @@
  * The content script's wiring: settings decide whether the page is scanned; the scanner keeps marks
  * in step with the page and the dictionary; everything is torn down when the extension goes away
  * (updated, disabled, uninstalled) through WXT's context.
+ *
+ * How a copy of this script learns that its extension went away depends on the browser:
+ * - a newer copy starting in the same document tells the older one (WXT's context does that);
+ * - Chromium leaves the old copy running but tells it nothing, and injects no new copy into open
+ *   pages: the old copy checks every second whether its runtime is still there;
+ * - Firefox stops the old copy without running any of its code, then injects the new version's copy
+ *   into the open pages: the new copy removes what the old one left (`removeLeftovers`).
  */
 import { browser } from 'wxt/browser';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { callBackground } from '../client';
 import { isTabCallMessage, type TabCallOutputs } from '../messages';
 import { dictionaryVersionItem, isActiveOn, settingsItem } from '../settings';
-import { Marks, nativeHighlightApi } from './marks';
+import { ALL_HIGHLIGHT_NAMES, Marks, nativeHighlightApi } from './marks';
 import { detectPalette } from './palette';
 import { PageScanner } from './scanner';
 import { Cards } from './cards';
+import { CARD_HOST_TAG } from './card-host';
 import { readCapture } from './capture';
+
+/** How often a copy of the script checks that its extension is still there (see the file comment). */
+export const ORPHAN_CHECK_MS = 1000;
 
 export async function runContentScript(ctx: ContentScriptContext): Promise<void> {
   const api = nativeHighlightApi(window);
   if (!api) return; // no CSS Custom Highlight API: marking would mean touching the page, so do nothing
+  removeLeftovers(document, api.registry);
   const palette = () => detectPalette(document);
   const marks = new Marks(document, api, palette);
   const scanner = new PageScanner(document, {
@@ -77,15 +89,41 @@ export async function runContentScript(ctx: ContentScriptContext): Promise<void>
   const unwatchDictionary = dictionaryVersionItem.watch(() => {
     if (active) void scanner.rescanAll();
   });
+  const orphanCheck = setInterval(() => {
+    if (ctx.isInvalid) clearInterval(orphanCheck); // reading it invalidates the context once the runtime is gone
+  }, ORPHAN_CHECK_MS);
   ctx.onInvalidated(() => {
-    unwatchSettings();
-    unwatchDictionary();
-    browser.runtime.onMessage.removeListener(onMessage);
-    teardown.abort();
-    scanner.stop();
+    clearInterval(orphanCheck);
+    // What the page shows goes first: calls into the extension may throw once it is gone.
+    scanner.stop(); // every highlight
+    teardown.abort(); // the card host and every listener on the page
+    for (const unhook of [
+      unwatchSettings,
+      unwatchDictionary,
+      () => browser.runtime.onMessage.removeListener(onMessage),
+    ])
+      try {
+        unhook();
+      } catch {
+        // The extension's context is gone, and its listeners with it.
+      }
   });
-  if (ctx.isInvalid) return;
-  apply(await settingsItem.getValue());
+  try {
+    const settings = await settingsItem.getValue();
+    if (!ctx.isInvalid) apply(settings);
+  } catch {
+    // Storage is out of reach only when the extension is going away: nothing to start.
+  }
+}
+
+/**
+ * Removes what an earlier copy of this script left in the document: its card host and its highlights
+ * (which would also keep this copy's from being registered: Marks never takes a name that is held).
+ * Called before this copy adds anything, so everything of ours found here is an earlier copy's.
+ */
+export function removeLeftovers(doc: Document, registry: HighlightRegistry): void {
+  for (const host of doc.querySelectorAll(CARD_HOST_TAG)) host.remove();
+  for (const name of ALL_HIGHLIGHT_NAMES) registry.delete(name);
 }
 
 function mentionsOnPage(marks: Marks, active: boolean, scanner: PageScanner): TabCallOutputs['tab.mentions'] {
