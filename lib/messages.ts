@@ -10,6 +10,7 @@ import type { EntityKind, EntityRecord, EventRecord, NoteRecord, PackRecord } fr
 import type { CardData, ConflictItem, MergeSummary, StoreStats } from './store/store';
 import type { SyncStatus } from './sync/settings';
 import type { ImportSummary } from './store/packs';
+import type { SnapshotInfo } from './store/snapshots';
 import type { SearchResults } from './background/search';
 import type { PackDocument } from './pack/schema';
 import type { MatchReply, ScanStats } from './content/scanner';
@@ -67,6 +68,10 @@ export const CALL_ACCESS = {
   'sync.restore': 'extension',
   'backup.export': 'extension',
   'backup.import': 'extension',
+  'snapshots.list': 'extension',
+  'snapshots.create': 'extension',
+  'snapshots.restore': 'extension',
+  'snapshots.delete': 'extension',
 } as const satisfies Record<keyof typeof CALL_INPUTS, Access>;
 
 export type CallName = keyof typeof CALL_ACCESS;
@@ -116,6 +121,12 @@ export interface CallOutputs {
   /** An encrypted backup file's text, and a file name for it. */
   'backup.export': { fileName: string; text: string };
   'backup.import': { changed: number };
+  /** The local snapshots of the whole store, newest first. */
+  'snapshots.list': SnapshotInfo[];
+  'snapshots.create': SnapshotInfo;
+  /** How many records the restore changed, and the snapshot of the state before it (to undo it). */
+  'snapshots.restore': { restored: number; undo: SnapshotInfo | null };
+  'snapshots.delete': null;
 }
 
 /**

@@ -53,23 +53,40 @@ export interface UserFacingError {
 export const isUserFacing = (e: unknown): e is UserFacingError =>
   e instanceof Error && (e as Partial<UserFacingError>).userFacing === true;
 
+/** What to do when the browser has no room left (said with every quota failure). */
+const QUOTA_ADVICE =
+  'To make room, free some disk space on this computer or delete old snapshots (Manager → Sync → Local snapshots), then try again.';
+
+/** The name of a DOMException-like error (IndexedDB reports its failures so), or null. */
+function storageErrorName(e: unknown): string | null {
+  const name = (e as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && /Error$/.test(name) && name !== 'Error' && name !== 'TypeError' ? name : null;
+}
+
+/**
+ * A storage failure (a DOMException from IndexedDB) as a message for the user, naming what failed
+ * (`failed`, e.g. "the note was not saved"); null when `e` is not a storage failure.
+ */
+export function storageFailure(e: unknown, failed = 'Backstory could not finish this'): AppError | null {
+  const name = storageErrorName(e);
+  if (name === null) return null;
+  if (name === 'QuotaExceededError')
+    return {
+      code: 'quota-exceeded',
+      message: `Your browser has no room left for Backstory's data: ${failed}. Nothing was changed. ${QUOTA_ADVICE}`,
+    };
+  const detail = e instanceof Error && e.message ? `: ${e.message}` : '';
+  return {
+    code: 'storage-failed',
+    message: `${failed[0]!.toUpperCase()}${failed.slice(1)}: the browser's storage failed (${name}${detail}). Nothing was changed; try again, and restart the browser if it keeps happening.`,
+  };
+}
+
 /** Turns anything thrown into an AppError, keeping storage failures recognisable. */
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppFailure) return e.error;
   if (isUserFacing(e)) return { code: e.appCode ?? 'storage-failed', message: e.message };
-  const name = (e as { name?: unknown } | null)?.name;
-  if (name === 'QuotaExceededError') {
-    return {
-      code: 'quota-exceeded',
-      message: 'The browser refused to store more data (storage quota exceeded). Nothing was changed.',
-    };
-  }
-  const detail = e instanceof Error ? e.message : String(e);
-  if (typeof name === 'string' && /Error$/.test(name) && name !== 'Error' && name !== 'TypeError') {
-    return {
-      code: 'storage-failed',
-      message: `The store could not complete the change (${name}: ${detail}). Nothing was changed.`,
-    };
-  }
-  return { code: 'internal', message: `Something went wrong: ${detail}` };
+  const storage = storageFailure(e);
+  if (storage) return storage;
+  return { code: 'internal', message: `Something went wrong: ${e instanceof Error ? e.message : String(e)}` };
 }

@@ -5,6 +5,7 @@ import { Field } from '../ui/Field';
 import { downloadText } from './EntityList';
 import { fieldErrors, plural, type Api } from '../ui/api';
 import ConflictsView from './ConflictsView';
+import SnapshotsView, { type StorageAccess } from './SnapshotsView';
 import type { PanelProps } from './types';
 import './panels.css';
 import './sync.css';
@@ -16,7 +17,12 @@ export interface SyncPanelProps extends PanelProps {
   watchStatus: (cb: (s: SyncStatus) => void) => () => void;
   getStatus: () => Promise<SyncStatus>;
   getSettings: () => Promise<SyncSettings>;
+  /** The browser's storage manager (persistence); default `navigator.storage`, tests pass a fake. */
+  storage?: StorageAccess | null;
 }
+
+const browserStorage = (): StorageAccess | null =>
+  typeof navigator !== 'undefined' && navigator.storage ? navigator.storage : null;
 
 const MIN_PASSPHRASE = 8;
 
@@ -127,9 +133,18 @@ function Message({
 
 /**
  * The manager's sync panel: the status (with the choice a paused sync waits for), the connection
- * and its settings, conflicts to settle, recent syncs to undo, and encrypted backup files.
+ * and its settings, conflicts to settle, recent syncs to undo, encrypted backup files, and this
+ * device's local snapshots.
  */
-export default function SyncPanel({ api, revision, requestHost, watchStatus, getStatus, getSettings }: SyncPanelProps) {
+export default function SyncPanel({
+  api,
+  revision,
+  requestHost,
+  watchStatus,
+  getStatus,
+  getSettings,
+  storage = browserStorage(),
+}: SyncPanelProps) {
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [settings, setSettings] = useState<SyncSettings | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
@@ -210,6 +225,7 @@ export default function SyncPanel({ api, revision, requestHost, watchStatus, get
       <ConflictsView api={api} reloadKey={reloadKey} onResolved={() => setTick((t) => t + 1)} />
       <RecentSyncs api={api} reloadKey={reloadKey} now={now} onRestored={() => setTick((t) => t + 1)} />
       <Backup api={api} onImported={() => setTick((t) => t + 1)} />
+      <SnapshotsView api={api} reloadKey={reloadKey} storage={storage} onRestored={() => setTick((t) => t + 1)} />
     </section>
   );
 }

@@ -84,4 +84,8 @@ export const CALL_INPUTS = {
   'sync.restore': z.strictObject({ id }),
   'backup.export': z.strictObject({ passphrase: z.string().min(8, 'use at least 8 characters').max(1000) }),
   'backup.import': z.strictObject({ text: z.string().max(256 * 1024 * 1024), passphrase: z.string().min(1).max(1000) }),
+  'snapshots.list': none,
+  'snapshots.create': none,
+  'snapshots.restore': z.strictObject({ id }),
+  'snapshots.delete': z.strictObject({ id }),
 } as const;

@@ -1,9 +1,13 @@
-/** Wires the background: the store, the first-run starter pack and the message router. */
+/**
+ * Wires the background: the store, the first-run starter pack, the message router, the alarms (sync,
+ * daily snapshot) and the request for persistent storage.
+ */
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
 import { isCallMessage, type ProgressMessage, type TabCallMessage } from '../messages';
 import { err, toAppError } from '../result';
 import { KnowledgeStore } from '../store/store';
+import { takeSnapshot } from '../store/snapshots';
 import { createHandlers, dispatch, type Handlers } from './router';
 import { ensureStarterPack } from './starter';
 import { DictionaryService } from './dictionary';
@@ -27,6 +31,8 @@ const SYNC_SOON_ALARM = 'backstory-sync-soon';
 /** How often sync runs on its own, and how long after an edit. */
 const SYNC_PERIOD_MIN = 15;
 const SYNC_AFTER_EDIT_MIN = 0.5;
+const SNAPSHOT_ALARM = 'backstory-snapshot';
+const SNAPSHOT_PERIOD_MIN = 24 * 60;
 
 /** After an edit: a sync half a minute later (re-arming the alarm debounces a run of edits). */
 function scheduleSync(): void {
@@ -42,16 +48,43 @@ function runSync(): void {
     .catch((e) => console.error('Backstory: sync could not run', e));
 }
 
+/** The daily snapshot (it skips itself when one was taken within the day, or nothing changed). */
+function dailySnapshot(): void {
+  getReady()
+    .then(({ store }) => takeSnapshot(store, 'daily'))
+    .catch((e) => console.error('Backstory: the daily snapshot could not be taken', e));
+}
+
+/**
+ * Asks the browser not to clear the store when disk space runs low. Only a window can ask (Firefox's
+ * background page can; Chrome's service worker cannot: the manager asks there, when the user wants).
+ */
+function requestPersistence(): void {
+  const storage = (globalThis as { navigator?: Navigator }).navigator?.storage;
+  if (typeof storage?.persist !== 'function') return;
+  void storage
+    .persisted()
+    .then((persisted) => persisted || storage.persist())
+    .catch((e) => console.warn('Backstory: could not ask for persistent storage', e));
+}
+
 let ready: Promise<Ready> | null = null;
+/** While an upgrade of the database waits for another tab: what calls answer meanwhile. */
+let blocked: string | null = null;
 
 /** Opens the store once per background lifetime (the service worker may sleep and wake many times). */
 function getReady(): Promise<Ready> {
   ready ??= (async () => {
     const store = await KnowledgeStore.open({
-      onBlocked: () => console.warn('Backstory: the store upgrade waits for another tab of the extension to close.'),
+      onBlocked: (message) => {
+        blocked = message;
+        console.warn(`Backstory: ${message}`);
+      },
       onClosed: () => {
         ready = null; // reopen on the next call
       },
+    }).finally(() => {
+      blocked = null;
     });
     const dictionary = new DictionaryService(store, (revision) => {
       // Open tabs watch this value and match their text again.
@@ -89,19 +122,26 @@ export function startBackground(): void {
   const env = { runtimeId: browser.runtime.id, extensionOrigin: browser.runtime.getURL('/') };
   browser.runtime.onInstalled.addListener(() => {
     getReady().catch((e) => console.error('Backstory: could not open the store', e));
+    requestPersistence();
     createCaptureMenus().catch((e) => console.error('Backstory: could not add the capture menu', e));
   });
   listenForCapture();
   browser.runtime.onStartup.addListener(() => {
     getReady().catch((e) => console.error('Backstory: could not open the store', e));
+    requestPersistence();
     runSync();
+    dailySnapshot(); // the alarm may have been due while the browser was closed
   });
   // Created once: re-creating it on every wake would push the next periodic sync back each time.
   void browser.alarms.get(SYNC_ALARM).then((existing) => {
     if (!existing) void browser.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_PERIOD_MIN });
   });
+  void browser.alarms.get(SNAPSHOT_ALARM).then((existing) => {
+    if (!existing) void browser.alarms.create(SNAPSHOT_ALARM, { periodInMinutes: SNAPSHOT_PERIOD_MIN });
+  });
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === SYNC_ALARM || alarm.name === SYNC_SOON_ALARM) runSync();
+    if (alarm.name === SNAPSHOT_ALARM) dailySnapshot();
   });
   browser.commands.onCommand.addListener((command) => {
     if (command === 'capture-selection') {
@@ -121,7 +161,13 @@ export function startBackground(): void {
   });
   browser.runtime.onMessage.addListener((message: unknown, sender) => {
     if (!isCallMessage(message)) return undefined; // not ours: let other listeners answer
-    return getReady().then(
+    const pending = getReady();
+    // An upgrade waiting for another tab: say so now rather than leave the page waiting.
+    if (blocked) {
+      pending.catch(() => undefined); // a failure to open is reported to the next call
+      return Promise.resolve(err('storage-failed', blocked));
+    }
+    return pending.then(
       ({ handlers }) => dispatch(message, sender, { ...env, handlers }),
       (e) => err(toAppError(e).code, `Backstory could not open its store: ${toAppError(e).message}`),
     );

@@ -7,6 +7,7 @@ import { CALL_INPUTS } from './calls';
 import { AppFailure, err, ok, toAppError, type Result } from '../result';
 import type { KnowledgeStore } from '../store/store';
 import { exportPack, importPack, removePack } from '../store/packs';
+import { deleteSnapshot, listSnapshots, restoreSnapshot, takeSnapshot, type SnapshotReason } from '../store/snapshots';
 import { formatPath } from '../pack/validate';
 import type { DictionaryService } from './dictionary';
 import type { SeenPages } from './seen';
@@ -108,6 +109,8 @@ export function createHandlers(
     dictionary.invalidate();
     hooks.onWrite?.();
   });
+  /** A snapshot of the store before a risky change; when it cannot be saved, the change does not run. */
+  const safety = (reason: SnapshotReason) => ({ beforeWrite: () => takeSnapshot(store, reason) });
   const progressOf = (job: string | undefined) =>
     job && hooks.progress ? (done: number, total: number) => hooks.progress!(job, done, total) : undefined;
   return {
@@ -140,12 +143,15 @@ export function createHandlers(
     'note.save': writing(({ id, note }) => store.saveNote(note, id)),
     'note.delete': writing(async ({ id }) => (await store.deleteNote(id), null)),
     'record.restore': renaming(({ type, id }) => store.restore(type, id)),
-    'entities.merge': renaming(({ keepId, mergeId }) => store.mergeEntities(keepId, mergeId)),
+    'entities.merge': renaming(async ({ keepId, mergeId }) => {
+      await safety('before-merge').beforeWrite();
+      return store.mergeEntities(keepId, mergeId);
+    }),
     search: ({ query, limit }) => search.search(query, limit),
     'packs.list': () => store.listPacks(),
-    'pack.import': renaming(({ text, job }) => importPack(store, text, progressOf(job))),
+    'pack.import': renaming(({ text, job }) => importPack(store, text, progressOf(job), safety('before-import'))),
     'pack.export': (options) => exportPack(store, options),
-    'pack.remove': renaming(({ packId, notes }) => removePack(store, packId, { notes })),
+    'pack.remove': renaming(({ packId, notes }) => removePack(store, packId, { notes }, safety('before-pack-remove'))),
     'sync.configure': (input) => sync.configure(input),
     'sync.now': ({ allowLoss }) => sync.syncNow({ allowLoss }),
     'sync.test': async (input) => ({ message: await sync.testConnection(input) }),
@@ -159,11 +165,19 @@ export function createHandlers(
       fileName: `backstory-backup-${new Date().toISOString().slice(0, 10)}.json`,
       text: await sync.exportBackup(passphrase),
     }),
-    'backup.import': ({ text, passphrase }) => sync.importBackup(text, passphrase),
+    'backup.import': async ({ text, passphrase }) => {
+      await safety('before-backup-import').beforeWrite();
+      return sync.importBackup(text, passphrase);
+    },
     'csv.import': renaming(async ({ text, kind, fileName, job }) => {
       const { doc, warnings } = await csvDocument(store, text, kind, fileName);
-      return { ...(await importPack(store, doc, progressOf(job))), warnings };
+      return { ...(await importPack(store, doc, progressOf(job), safety('before-import'))), warnings };
     }),
+    'snapshots.list': () => listSnapshots(store),
+    // A snapshot the user asks for is always taken (only automatic ones skip an unchanged store).
+    'snapshots.create': async () => (await takeSnapshot(store, 'manual'))!,
+    'snapshots.restore': renaming(({ id }) => restoreSnapshot(store, id)),
+    'snapshots.delete': async ({ id }) => (await deleteSnapshot(store, id), null),
   };
 }
 

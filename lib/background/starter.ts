@@ -5,6 +5,7 @@
 import starterPack from '../../assets/starter-pack.json';
 import type { KnowledgeStore } from '../store/store';
 import { importPack, type ImportSummary } from '../store/packs';
+import { takeSnapshot } from '../store/snapshots';
 
 export const STARTER_PACK: unknown = starterPack;
 export const STARTER_PACK_ID = (starterPack as { pack: { id: string } }).pack.id;
@@ -26,7 +27,10 @@ export async function ensureStarterPack(store: KnowledgeStore): Promise<ImportSu
     if (state.version === STARTER_VERSION) return null;
     if (!(await store.getPack(STARTER_PACK_ID))) return null; // removed by the user: respect that
   }
-  const summary = await importPack(store, STARTER_PACK);
+  // An update goes over the user's data: a snapshot first (none is taken of an empty store).
+  const summary = await importPack(store, STARTER_PACK, undefined, {
+    beforeWrite: () => takeSnapshot(store, 'before-import'),
+  });
   await store.setMeta(META_KEY, { version: STARTER_VERSION } satisfies StarterState);
   return summary;
 }

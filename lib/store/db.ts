@@ -5,11 +5,13 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { EntityRecord, EventRecord, NoteRecord, PackRecord } from '../model';
 import type { StoredSyncRecord } from './sync-state';
+import type { DamagedRecord } from './damaged';
+import type { SnapshotInfo } from './snapshots';
 import { AppFailure } from '../result';
 
 export const DB_NAME = 'backstory';
 /** Bump when the schema changes, and add the step to MIGRATIONS and a fixture to tests/fixtures/db. */
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 export interface BackstorySchema extends DBSchema {
   entities: {
@@ -42,6 +44,12 @@ export interface BackstorySchema extends DBSchema {
    * lib/store/sync-state.ts). A record without an entry here has exactly the state its stamps give.
    */
   sync: { key: string; value: StoredSyncRecord };
+  /** Local snapshots of the whole store, described (lib/store/snapshots.ts); their contents are in `snapshotData`. */
+  snapshots: { key: string; value: SnapshotInfo };
+  /** Each snapshot's contents, gzipped JSON, under the snapshot's id (read only to restore). */
+  snapshotData: { key: string; value: Uint8Array };
+  /** Records that did not match the model, set aside from the record stores (lib/store/damaged.ts). */
+  damaged: { key: number; value: DamagedRecord };
 }
 
 export type Db = IDBPDatabase<BackstorySchema>;
@@ -81,12 +89,26 @@ export const MIGRATIONS: Record<number, (db: Db, tx: UpgradeTx) => void> = {
   3: (db) => {
     db.createObjectStore('sync');
   },
+  // Rolling local snapshots (their descriptions apart from their contents, so listing reads no
+  // contents), and damaged records set aside.
+  4: (db) => {
+    db.createObjectStore('snapshots', { keyPath: 'id' });
+    db.createObjectStore('snapshotData');
+    db.createObjectStore('damaged', { autoIncrement: true });
+  },
 };
+
+/** Said while an upgrade of the database waits for an older connection (another tab) to close. */
+export const BLOCKED_MESSAGE =
+  'Backstory is updating its store and waits for another Backstory page or window still using the old version. Close the other Backstory tabs (or restart the browser); nothing is lost.';
 
 export interface OpenOptions {
   name?: string;
-  /** Called when another context holds an older version open and blocks the upgrade. */
-  onBlocked?: () => void;
+  /**
+   * Called when another context holds an older version open and blocks the upgrade, with a message for
+   * the user; the open goes on as soon as that connection closes.
+   */
+  onBlocked?: (message: string) => void;
   /** Called when the connection closed under us (a newer version upgrades, or the browser closed it). */
   onClosed?: () => void;
 }
@@ -103,7 +125,7 @@ export async function openDatabase({ name = DB_NAME, onBlocked, onClosed }: Open
         }
       },
       blocked() {
-        onBlocked?.();
+        onBlocked?.(BLOCKED_MESSAGE);
       },
       blocking() {
         // A newer version of the extension wants to upgrade: step aside rather than block it.

@@ -75,19 +75,28 @@ function packRecord(info: PackInfo, prev: PackRecord | undefined, now: number): 
   };
 }
 
+/** What an import or a removal runs once the input is known good, before it writes. */
+export interface WriteHooks {
+  /** E.g. a safety snapshot of the store; when it throws, nothing is written. */
+  beforeWrite?: () => Promise<unknown>;
+}
+
 /**
  * Imports a pack (JSON text or parsed value). Throws an AppFailure with a user-readable message and
- * field paths when the pack is invalid; then, as on any failure, the store is unchanged.
+ * field paths when the pack is invalid; then, as on any failure, the store is unchanged. The whole
+ * pack is one transaction: a failure (a full disk, the background stopped) leaves none of it.
  */
 export async function importPack(
   store: KnowledgeStore,
   input: unknown,
   onProgress?: (done: number, total: number) => void,
+  hooks: WriteHooks = {},
 ): Promise<ImportSummary> {
   const parsed = parsePack(input);
   if (!parsed.ok) throw new AppFailure(parsed.error);
   const doc = parsed.value;
   const ids = await planIds(doc);
+  await hooks.beforeWrite?.();
   // Validation guarantees a reference is a local id of this document or a global (UUID) id.
   const resolve = (map: Map<string, Planned>, ref: string) => map.get(ref)?.id ?? ref;
   const entityRef = (ref: string) => resolve(ids.entity, ref);
@@ -224,7 +233,7 @@ export async function importPack(
         }
       }
     }
-  });
+  }, `the pack “${doc.pack.title}” was not imported`);
   return summary;
 }
 
@@ -299,7 +308,7 @@ export async function exportPack(store: KnowledgeStore, options: ExportOptions =
   const includeNotes = (!packId && !chosen) || options.includeNotes === true;
   const exported = new Set([...entities, ...events].map((r) => r.id));
   const notes = includeNotes
-    ? (await store.db.getAll('notes')).filter((n) => !n.deleted && ((!chosen && inScope(n)) || exported.has(n.aboutId)))
+    ? (await store.readAll('notes')).filter((n) => !n.deleted && ((!chosen && inScope(n)) || exported.has(n.aboutId)))
     : [];
 
   // Local ids: the record's id in its pack, or its store id for the user's own (and wherever two
@@ -406,12 +415,17 @@ export async function removePack(
   store: KnowledgeStore,
   packId: string,
   { notes: notesMode = 'keep' }: { notes?: RemoveNotes } = {},
+  hooks: WriteHooks = {},
 ): Promise<{ entities: number; events: number; notes: number; kept: number }> {
   const counts = { entities: 0, events: 0, notes: 0, kept: 0 };
+  const missing = () =>
+    new AppFailure({ code: 'not-found', message: `There is no installed pack with id "${packId}".` });
+  const pack = await store.getPack(packId);
+  if (!pack) throw missing();
+  await hooks.beforeWrite?.();
   await store.write(async (tx: Tx, stamp, now) => {
     const packs = tx.objectStore('packs');
-    if (!(await packs.get(packId)))
-      throw new AppFailure({ code: 'not-found', message: `There is no installed pack with id "${packId}".` });
+    if (!(await packs.get(packId))) throw missing();
     const s = stamp();
     const notes = tx.objectStore('notes');
     const userNotes = (await notes.getAll()).filter((n) => !n.deleted && n.pack !== packId);
@@ -441,6 +455,6 @@ export async function removePack(
       }
     }
     await packs.delete(packId);
-  });
+  }, `the pack “${pack.title}” was not removed`);
   return counts;
 }

@@ -11,6 +11,7 @@ import {
   type NoteFields,
   type NoteRecord,
   type RecordMeta,
+  type RecordType,
   type Stamps,
 } from '../model';
 import { foldKey } from '../text';
@@ -109,3 +110,30 @@ export function noteRecord(r: NoteFields & RecordMeta<NoteFields>): NoteRecord {
 }
 
 export const FIELDS = { entity: ENTITY_FIELDS, event: EVENT_FIELDS, note: NOTE_FIELDS } as const;
+
+const BUILD = { entity: entityRecord, event: eventRecord, note: noteRecord } as const;
+
+/**
+ * The record that puts `current` back to `before` (an earlier copy, or null: it did not exist) as a
+ * new edit: fields that differ get a fresh stamp (so the change wins over the one it undoes, here
+ * and on other devices), and a record that should not exist becomes a tombstone (`by` whom). Null
+ * when there is nothing to change. Shared by undoing a sync and restoring a snapshot.
+ */
+export function backTo(
+  type: RecordType,
+  current: EntityRecord | EventRecord | NoteRecord | undefined,
+  before: EntityRecord | EventRecord | NoteRecord | null,
+  stamp: () => Hlc,
+  now: number,
+  by: 'user' | 'pack' = 'user',
+): EntityRecord | EventRecord | NoteRecord | null {
+  if (!before || before.deleted) return current && !current.deleted ? tombstone(current, stamp(), now, by) : null;
+  const names = FIELDS[type] as readonly string[];
+  const fields = Object.fromEntries(names.map((n) => [n, (before as unknown as Record<string, unknown>)[n]]));
+  const origin = { id: before.id, pack: before.pack, packLocalId: before.packLocalId };
+  const { record, change } = nextRecord(current as never, fields as never, names as never, origin, stamp(), {
+    createdAt: now,
+    updatedAt: now,
+  });
+  return change === 'unchanged' ? null : BUILD[type](record as never);
+}

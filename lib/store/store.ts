@@ -1,7 +1,9 @@
 /**
  * The knowledge store: entities, events and notes in IndexedDB, with per-field clock stamps and
  * tombstones for sync. Every write runs in one transaction together with the clock it advances, so a
- * failed write leaves both the records and the clock as they were.
+ * failed write (a full disk, the background stopped half-way) leaves both the records and the clock as
+ * they were. Every record read is checked against the model: a damaged one is hidden and set aside
+ * (lib/store/damaged.ts) instead of breaking what reads it.
  */
 import type { IDBPTransaction, StoreNames } from 'idb';
 import { HybridClock, type ClockState, type Hlc } from '../hlc';
@@ -23,7 +25,9 @@ import { AppFailure } from '../result';
 import { foldKey } from '../text';
 import { formatPath } from '../pack/validate';
 import { openDatabase, type BackstorySchema, type Db, type OpenOptions } from './db';
-import { FIELDS, entityRecord, eventRecord, nextRecord, noteRecord, tombstone, type Change } from './records';
+import { CHECKED_STORES, damage, keyOf, type CheckedStore } from './damaged';
+import { failureOf } from './failure';
+import { backTo, FIELDS, entityRecord, eventRecord, nextRecord, noteRecord, tombstone, type Change } from './records';
 import {
   advanceState,
   recordOf,
@@ -65,7 +69,9 @@ export interface MergeSummary {
 function pick<F extends object>(rec: F, names: readonly (keyof F)[]): F {
   return Object.fromEntries(names.map((n) => [n, rec[n]])) as F;
 }
-const ALL_STORES: StoreNames<BackstorySchema>[] = ['entities', 'events', 'notes', 'packs', 'meta', 'sync'];
+/** What a write may touch: the records and their bookkeeping (never the snapshots). */
+const ALL_STORES: StoreNames<BackstorySchema>[] = ['entities', 'events', 'notes', 'packs', 'meta', 'sync', 'damaged'];
+type Checked<N extends CheckedStore> = BackstorySchema[N]['value'];
 
 /** Everything a hover card shows about one entity. */
 export interface CardData {
@@ -81,6 +87,17 @@ export interface StoreStats {
   events: number;
   notes: number;
   packs: { id: string; title: string; version: string; entities: number; events: number }[];
+  /** Damaged records set aside (they did not match the model; see lib/store/damaged.ts). */
+  damaged: number;
+}
+
+/** Everything a snapshot keeps: the live records and the installed packs. */
+export interface StoreContents {
+  revision: number;
+  entities: EntityRecord[];
+  events: EventRecord[];
+  notes: NoteRecord[];
+  packs: PackRecord[];
 }
 
 function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -101,7 +118,8 @@ export class KnowledgeStore {
     readonly db: Db,
     readonly device: string,
     private clockState: ClockState,
-    private readonly now: () => number,
+    /** The store's clock (epoch ms); tests give their own. */
+    readonly now: () => number,
   ) {}
 
   /** Opens the store, creating the device id and clock on first use. */
@@ -125,16 +143,22 @@ export class KnowledgeStore {
 
   /**
    * Runs `work` in one readwrite transaction over every store. `stamp()` hands out clock stamps; the
-   * clock's new state is saved in the same transaction and adopted only if it commits.
+   * clock's new state is saved in the same transaction and adopted only if it commits. Records the
+   * work reads are checked: a damaged one reads as absent and is set aside in the same transaction.
+   * A failure leaves everything as it was and is thrown as an AppFailure saying that `failed` (e.g.
+   * "the note was not saved") when it is the storage's own.
    */
-  async write<T>(work: (tx: Tx, stamp: () => Hlc, now: number) => Promise<T>): Promise<T> {
+  async write<T>(
+    work: (tx: Tx, stamp: () => Hlc, now: number) => Promise<T>,
+    failed = 'the change was not saved',
+  ): Promise<T> {
     const clock = new HybridClock(this.device, this.clockState, this.now);
     const tx = this.db.transaction(ALL_STORES, 'readwrite');
     const now = this.now();
     try {
       // Every record the work stores is noted, so that its sync state (if it has one) follows.
       const written = new Map<string, { type: RecordType; record: AnyRecord }>();
-      const result = await work(watchPuts(tx, written), () => clock.tick(), now);
+      const result = await work(instrument(tx, now, written), () => clock.tick(), now);
       await advanceSyncStates(tx, written, () => clock.tick());
       const meta = tx.objectStore('meta');
       await meta.put(clock.snapshot(), 'clock');
@@ -144,30 +168,82 @@ export class KnowledgeStore {
       this.clockState = clock.snapshot();
       return result;
     } catch (e) {
-      try {
-        tx.abort();
-      } catch {
-        // Already finished or aborted: nothing to undo.
-      }
-      await tx.done.catch(() => undefined);
-      throw e;
+      throw await failureOf(tx, e, failed);
     }
+  }
+
+  // ---- checked reads --------------------------------------------------------------------------
+
+  /**
+   * `values` read from `name` without the damaged ones, which are set aside (a write of their own)
+   * before this returns. Setting aside is best effort: the read succeeds either way.
+   */
+  private async sound<N extends CheckedStore>(name: N, values: unknown[]): Promise<Checked<N>[]> {
+    const good: Checked<N>[] = [];
+    const bad: IDBValidKey[] = [];
+    for (const v of values) {
+      if (damage(name, v) === null) good.push(v as Checked<N>);
+      else bad.push(keyOf(v)!);
+    }
+    if (bad.length) await this.setAside(name, bad);
+    return good;
+  }
+
+  private async soundOne<N extends CheckedStore>(name: N, value: unknown): Promise<Checked<N> | undefined> {
+    return value === undefined ? undefined : (await this.sound(name, [value]))[0];
+  }
+
+  /** Moves damaged records out of `name`: the checked reads of a write do it (see `instrument`). */
+  private async setAside(name: CheckedStore, keys: IDBValidKey[]): Promise<void> {
+    try {
+      await this.write(async (tx) => {
+        for (const key of keys) await tx.objectStore(name).get(key as string);
+      }, 'the damaged records were not set aside');
+    } catch (e) {
+      console.warn('Backstory: damaged records could not be set aside', e);
+    }
+  }
+
+  /** Every record of a store, tombstones included, without damaged ones (in key order). */
+  async readAll<N extends CheckedStore>(name: N): Promise<Checked<N>[]> {
+    return this.sound(name, await this.db.getAll(name));
+  }
+
+  /** The live records and the packs, read in one transaction (what a snapshot keeps). */
+  async contents(): Promise<StoreContents> {
+    const tx = this.db.transaction(['entities', 'events', 'notes', 'packs', 'meta'], 'readonly');
+    const [entities, events, notes, packs, revision] = await Promise.all([
+      tx.objectStore('entities').getAll(),
+      tx.objectStore('events').getAll(),
+      tx.objectStore('notes').getAll(),
+      tx.objectStore('packs').getAll(),
+      tx.objectStore('meta').get('revision'),
+    ]);
+    return {
+      revision: (revision as number | undefined) ?? 0,
+      entities: (await this.sound('entities', entities)).filter(live),
+      events: (await this.sound('events', events)).filter(live),
+      notes: (await this.sound('notes', notes)).filter(live),
+      packs: await this.sound('packs', packs),
+    };
   }
 
   // ---- entities -------------------------------------------------------------------------------
 
   async getEntity(id: string): Promise<EntityRecord | undefined> {
-    const r = await this.db.get('entities', id);
+    const r = await this.soundOne('entities', await this.db.get('entities', id));
     return live(r) ? r : undefined;
   }
 
   async listEntities(): Promise<EntityRecord[]> {
-    return (await this.db.getAll('entities')).filter(live);
+    return (await this.readAll('entities')).filter(live);
   }
 
   /** Entities one of whose names folds to the same key as `text` (case-insensitively). */
   async findByAlias(text: string): Promise<EntityRecord[]> {
-    return (await this.db.getAllFromIndex('entities', 'aliasKeys', foldKey(text))).filter(live);
+    return (await this.sound('entities', await this.db.getAllFromIndex('entities', 'aliasKeys', foldKey(text)))).filter(
+      live,
+    );
   }
 
   /** Creates (no id) or updates an entity; returns the stored record. */
@@ -185,7 +261,7 @@ export class KnowledgeStore {
       const rec = entityRecord(record);
       if (change !== 'unchanged') await store.put(rec);
       return rec;
-    });
+    }, 'the entity was not saved');
   }
 
   /** Deletes an entity (a tombstone). Its events and notes stay; they show it as deleted. */
@@ -196,17 +272,19 @@ export class KnowledgeStore {
   // ---- events ---------------------------------------------------------------------------------
 
   async getEvent(id: string): Promise<EventRecord | undefined> {
-    const r = await this.db.get('events', id);
+    const r = await this.soundOne('events', await this.db.get('events', id));
     return live(r) ? r : undefined;
   }
 
   async listEvents(): Promise<EventRecord[]> {
-    return (await this.db.getAll('events')).filter(live).sort((a, b) => comparePartialDates(a.date, b.date));
+    return (await this.readAll('events')).filter(live).sort((a, b) => comparePartialDates(a.date, b.date));
   }
 
   /** Events linked to an entity (as participant or place), oldest first. */
   async eventsOf(entityId: string): Promise<EventRecord[]> {
-    const list = (await this.db.getAllFromIndex('events', 'entityIds', entityId)).filter(live);
+    const list = (await this.sound('events', await this.db.getAllFromIndex('events', 'entityIds', entityId))).filter(
+      live,
+    );
     return list.sort((a, b) => comparePartialDates(a.date, b.date) || a.title.localeCompare(b.title));
   }
 
@@ -224,7 +302,7 @@ export class KnowledgeStore {
       const rec = eventRecord(record);
       if (change !== 'unchanged') await store.put(rec);
       return rec;
-    });
+    }, 'the event was not saved');
   }
 
   async deleteEvent(id: string): Promise<void> {
@@ -233,21 +311,29 @@ export class KnowledgeStore {
 
   // ---- notes ----------------------------------------------------------------------------------
 
+  async getNote(id: string): Promise<NoteRecord | undefined> {
+    const r = await this.soundOne('notes', await this.db.get('notes', id));
+    return live(r) ? r : undefined;
+  }
+
   /** Notes about an entity or event, newest first. */
   async notesAbout(id: string): Promise<NoteRecord[]> {
-    const list = (await this.db.getAllFromIndex('notes', 'aboutId', id)).filter(live);
+    const list = (await this.sound('notes', await this.db.getAllFromIndex('notes', 'aboutId', id))).filter(live);
     return list.sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   /** The most recently written notes, newest first. */
   async recentNotes(limit = 20): Promise<NoteRecord[]> {
-    const out: NoteRecord[] = [];
+    const read: unknown[] = [];
     let cursor = await this.db.transaction('notes').store.index('updatedAt').openCursor(null, 'prev');
-    while (cursor && out.length < limit) {
-      if (live(cursor.value)) out.push(cursor.value);
+    // A damaged note may lack `deleted` or `updatedAt`: it is checked after the cursor (and not counted).
+    let counted = 0;
+    while (cursor && counted < limit) {
+      read.push(cursor.value);
+      if (damage('notes', cursor.value) === null && live(cursor.value)) counted++;
       cursor = await cursor.continue();
     }
-    return out;
+    return (await this.sound('notes', read)).filter(live);
   }
 
   async saveNote(input: NoteInput, id?: string): Promise<NoteRecord> {
@@ -269,7 +355,7 @@ export class KnowledgeStore {
       const rec = noteRecord(record);
       if (change !== 'unchanged') await store.put(rec);
       return rec;
-    });
+    }, 'the note was not saved');
   }
 
   async deleteNote(id: string): Promise<void> {
@@ -278,7 +364,7 @@ export class KnowledgeStore {
 
   /** Every live note, newest first (the manager's notes list). */
   async listNotes(): Promise<NoteRecord[]> {
-    return (await this.db.getAll('notes')).filter(live).sort((a, b) => b.updatedAt - a.updatedAt);
+    return (await this.readAll('notes')).filter(live).sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   // ---- undo and merge -------------------------------------------------------------------------
@@ -312,7 +398,7 @@ export class KnowledgeStore {
       const rec = { entity: entityRecord, event: eventRecord, note: noteRecord }[type](record as never);
       await store.put(rec as never);
       return rec;
-    });
+    }, `the ${type} was not restored`);
   }
 
   /**
@@ -398,7 +484,7 @@ export class KnowledgeStore {
         summary.relations++;
       }
       return summary;
-    });
+    }, 'the entities were not merged');
   }
 
   // ---- reads for the UI -----------------------------------------------------------------------
@@ -410,7 +496,7 @@ export class KnowledgeStore {
     const [events, notes, pack, relatedRecords] = await Promise.all([
       this.eventsOf(entityId),
       this.notesAbout(entityId),
-      entity.pack ? this.db.get('packs', entity.pack) : undefined,
+      entity.pack ? this.getPack(entity.pack) : undefined,
       Promise.all(entity.related.map((r) => this.getEntity(r.entity))),
     ]);
     return {
@@ -436,15 +522,17 @@ export class KnowledgeStore {
    */
   async exportSyncState(): Promise<{ revision: number; states: Map<string, StoredSyncRecord> }> {
     const tx = this.db.transaction(['entities', 'events', 'notes', 'sync', 'meta'], 'readonly');
-    const [kept, keptKeys, revision] = await Promise.all([
+    const names = ['entities', 'events', 'notes'] as const;
+    const [kept, keptKeys, revision, ...records] = await Promise.all([
       tx.objectStore('sync').getAll(),
       tx.objectStore('sync').getAllKeys(),
       tx.objectStore('meta').get('revision'),
+      ...names.map((name) => tx.objectStore(name).getAll()),
     ]);
     const states = new Map<string, StoredSyncRecord>(keptKeys.map((k, i) => [k, kept[i]!]));
-    for (const name of ['entities', 'events', 'notes'] as const) {
+    for (const [i, name] of names.entries()) {
       const type = TYPE_OF_STORE[name];
-      for (const record of await tx.objectStore(name).getAll()) {
+      for (const record of await this.sound(name, records[i]!)) {
         const key = syncKey(type, record.id);
         if (!states.has(key)) states.set(key, stateOf(type, record));
       }
@@ -463,18 +551,20 @@ export class KnowledgeStore {
     merged: ReadonlyMap<string, StoredSyncRecord>,
     expectedRevision: number,
   ): Promise<{ changed: number } | null> {
-    const tx = this.db.transaction(ALL_STORES, 'readwrite');
+    const raw = this.db.transaction(ALL_STORES, 'readwrite');
     const now = this.now();
+    const tx = instrument(raw, now);
     const clock = new HybridClock(this.device, this.clockState, this.now);
     try {
       const meta = tx.objectStore('meta');
       const revision = ((await meta.get('revision')) as number | undefined) ?? 0;
       if (revision !== expectedRevision) {
-        tx.abort();
-        await tx.done.catch(() => undefined);
+        raw.abort();
+        await raw.done.catch(() => undefined);
         return null;
       }
       let changed = 0;
+      const damagedBefore = await tx.objectStore('damaged').count();
       const syncStore = tx.objectStore('sync');
       // All reads issued together, writes not awaited one by one (as the pack importer does): the
       // transaction runs them in order, and one that fails aborts it all.
@@ -501,32 +591,29 @@ export class KnowledgeStore {
         changed++;
       }
       await Promise.all(writes);
-      if (changed) {
-        await meta.put(clock.snapshot(), 'clock');
+      if (changed) await meta.put(clock.snapshot(), 'clock');
+      // A damaged record set aside by the reads above changed the store too.
+      if (changed || (await tx.objectStore('damaged').count()) !== damagedBefore)
         await meta.put(revision + 1, 'revision');
-      }
-      await tx.done;
+      await raw.done;
       this.clockState = clock.snapshot();
       return { changed };
     } catch (e) {
-      try {
-        tx.abort();
-      } catch {
-        // Already finished.
-      }
-      await tx.done.catch(() => undefined);
-      throw e;
+      throw await failureOf(raw, e, 'the changes from the other devices were not saved');
     }
   }
 
   /** Records with kept conflicts: what is shown now, and the concurrent values that lost, per field. */
   async listConflicts(): Promise<ConflictItem[]> {
     const tx = this.db.transaction(['sync', 'entities', 'events', 'notes'], 'readonly');
+    const withConflicts = (await tx.objectStore('sync').getAll()).filter(
+      (st) => !view(st).deleted && Object.keys(visibleConflicts(st)).length > 0,
+    );
+    const read = await Promise.all(withConflicts.map((st) => tx.objectStore(RECORD_STORES[st.type]).get(st.id)));
     const out: ConflictItem[] = [];
-    for (const st of await tx.objectStore('sync').getAll()) {
+    for (const [i, st] of withConflicts.entries()) {
       const conflicts = visibleConflicts(st);
-      if (view(st).deleted || Object.keys(conflicts).length === 0) continue;
-      const rec = (await tx.objectStore(RECORD_STORES[st.type]).get(st.id)) as AnyRecord | undefined;
+      const rec = (await this.soundOne(RECORD_STORES[st.type], read[i])) as AnyRecord | undefined;
       if (!rec) continue;
       const title = 'name' in rec ? rec.name : 'title' in rec ? rec.title : rec.text.slice(0, 80);
       out.push({
@@ -568,7 +655,7 @@ export class KnowledgeStore {
       const rec = { entity: entityRecord, event: eventRecord, note: noteRecord }[type](next as never);
       await os.put(rec as never);
       return rec;
-    });
+    }, 'the conflict was not settled');
   }
 
   /** How many records hold kept conflicts (concurrent values of a field, shown to the user). */
@@ -582,13 +669,14 @@ export class KnowledgeStore {
     states: StoredSyncRecord[],
   ): Promise<{ type: RecordType; id: string; before: AnyRecord | null }[]> {
     const tx = this.db.transaction(['entities', 'events', 'notes'], 'readonly');
-    return Promise.all(
-      states.map(async (st) => ({
-        type: st.type,
-        id: st.id,
-        before: ((await tx.objectStore(RECORD_STORES[st.type]).get(st.id)) as AnyRecord | undefined) ?? null,
-      })),
-    );
+    const read = await Promise.all(states.map((st) => tx.objectStore(RECORD_STORES[st.type]).get(st.id)));
+    const out: { type: RecordType; id: string; before: AnyRecord | null }[] = [];
+    for (const [i, st] of states.entries()) {
+      // A damaged record has no earlier content worth putting back.
+      const before = (await this.soundOne(RECORD_STORES[st.type], read[i])) as AnyRecord | undefined;
+      out.push({ type: st.type, id: st.id, before: before ?? null });
+    }
+    return out;
   }
 
   /**
@@ -600,28 +688,50 @@ export class KnowledgeStore {
       let restored = 0;
       for (const { type, id, before } of entries) {
         const os = tx.objectStore(RECORD_STORES[type]);
-        const current = (await os.get(id)) as AnyRecord | undefined;
-        if (!before || before.deleted) {
-          if (current && !current.deleted) {
-            await os.put(tombstone(current, stamp(), now) as never);
-            restored++;
-          }
-          continue;
-        }
-        const names = FIELDS[type] as readonly string[];
-        const fields = Object.fromEntries(names.map((n) => [n, (before as unknown as Record<string, unknown>)[n]]));
-        const origin = { id, pack: before.pack, packLocalId: before.packLocalId };
-        const { record, change } = nextRecord(current as never, fields as never, names as never, origin, stamp(), {
-          createdAt: now,
-          updatedAt: now,
-        });
-        if (change === 'unchanged') continue;
-        const rec = { entity: entityRecord, event: eventRecord, note: noteRecord }[type](record as never);
+        const rec = backTo(type, (await os.get(id)) as AnyRecord | undefined, before, stamp, now);
+        if (!rec) continue;
         await os.put(rec as never);
         restored++;
       }
       return restored;
-    });
+    }, 'the records were not restored');
+  }
+
+  /**
+   * Puts the whole store back to `contents` (a snapshot's), in one transaction and as new edits, as
+   * `restoreRecords` does for one sync: records the snapshot has get their content back with fresh
+   * stamps (so the restore wins over what happened since, here and on other devices), live records
+   * it does not have are deleted (by their pack's removal when they came from a pack, so that
+   * installing the pack again brings them back), and the packs are the snapshot's. Returns how many
+   * records changed.
+   */
+  async restoreContents(contents: Omit<StoreContents, 'revision'>): Promise<number> {
+    return this.write(async (tx, stamp, now) => {
+      let restored = 0;
+      const lists = { entity: contents.entities, event: contents.events, note: contents.notes };
+      for (const type of ['entity', 'event', 'note'] as const) {
+        const os = tx.objectStore(RECORD_STORES[type]);
+        const current = new Map(((await os.getAll()) as AnyRecord[]).map((r) => [r.id, r]));
+        const wanted = new Map<string, AnyRecord>(lists[type].map((r) => [r.id, r]));
+        const writes: Promise<unknown>[] = [];
+        for (const id of new Set([...current.keys(), ...wanted.keys()])) {
+          const was = current.get(id);
+          const rec = backTo(type, was, wanted.get(id) ?? null, stamp, now, was?.pack ? 'pack' : 'user');
+          if (!rec) continue;
+          // Not awaited one by one (as the pack importer does): one that fails aborts them all.
+          const write = os.put(rec as never);
+          write.catch(() => undefined);
+          writes.push(write);
+          restored++;
+        }
+        await Promise.all(writes);
+      }
+      const packs = tx.objectStore('packs');
+      const keep = new Set(contents.packs.map((p) => p.id));
+      for (const p of await packs.getAll()) if (!keep.has(p.id)) await packs.delete(p.id);
+      for (const p of contents.packs) await packs.put(p);
+      return restored;
+    }, 'the snapshot was not restored');
   }
 
   /** Concurrent values of a record's fields that lost to the shown one (none unless merged). */
@@ -631,11 +741,11 @@ export class KnowledgeStore {
   }
 
   async listPacks(): Promise<PackRecord[]> {
-    return this.db.getAll('packs');
+    return this.readAll('packs');
   }
 
   async getPack(id: string): Promise<PackRecord | undefined> {
-    return this.db.get('packs', id);
+    return this.soundOne('packs', await this.db.get('packs', id));
   }
 
   /**
@@ -655,7 +765,7 @@ export class KnowledgeStore {
   }
 
   private async countAll(): Promise<StoreStats> {
-    const tx = this.db.transaction(['entities', 'events', 'notes', 'packs'], 'readonly');
+    const tx = this.db.transaction(['entities', 'events', 'notes', 'packs', 'damaged'], 'readonly');
     const live = async (name: 'entities' | 'events' | 'notes') =>
       (await tx.objectStore(name).count()) - (await tx.objectStore(name).index('deletedAt').count());
     const livePack = async (name: 'entities' | 'events', id: string) =>
@@ -664,11 +774,14 @@ export class KnowledgeStore {
         .objectStore(name)
         .index('packDeleted')
         .count(IDBKeyRange.bound([id, ''], [id, '\uffff'])));
-    const packs = await tx.objectStore('packs').getAll();
-    const [entities, events, notes, perPack] = await Promise.all([
+    // Packs are checked after the counts: setting a damaged one aside would end this transaction.
+    const rawPacks = await tx.objectStore('packs').getAll();
+    const packs = rawPacks.filter((p) => damage('packs', p) === null);
+    const [entities, events, notes, damaged, perPack] = await Promise.all([
       live('entities'),
       live('events'),
       live('notes'),
+      tx.objectStore('damaged').count(),
       Promise.all(
         packs.map(async (p) => ({
           id: p.id,
@@ -679,7 +792,8 @@ export class KnowledgeStore {
         })),
       ),
     ]);
-    return { entities, events, notes, packs: perPack.sort((a, b) => a.title.localeCompare(b.title)) };
+    if (packs.length < rawPacks.length) await this.sound('packs', rawPacks);
+    return { entities, events, notes, damaged, packs: perPack.sort((a, b) => a.title.localeCompare(b.title)) };
   }
 
   /** The number of writes committed so far (changes whenever any record changes). */
@@ -701,7 +815,7 @@ export class KnowledgeStore {
       const prev = await store.get(id);
       if (!live(prev)) throw notFound(RECORD_NAME[name], id);
       await store.put(tombstone(prev, stamp(), now));
-    });
+    }, `the ${RECORD_NAME[name]} was not deleted`);
   }
 }
 
@@ -711,27 +825,65 @@ function notFound(what: string, id: string): AppFailure {
   return new AppFailure({ code: 'not-found', message: `That ${what} does not exist (any more): ${id}.` });
 }
 
-/** The transaction, with the puts into the record stores noted in `written` (last write wins). */
-function watchPuts(tx: Tx, written: Map<string, { type: RecordType; record: AnyRecord }>): Tx {
+const bound = (target: object, prop: string | symbol): unknown => {
+  const value = Reflect.get(target, prop, target) as unknown;
+  return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+};
+
+/**
+ * The transaction as a write's work sees it. Reads of records (`get`, `getAll`, an index's
+ * `getAll`) are checked: a damaged record reads as absent and is moved, in this same transaction,
+ * into the `damaged` store (so a write that replaces it keeps the damaged original, and an abort
+ * puts it back). Puts into the record stores are noted in `written` (last write wins).
+ */
+function instrument(tx: Tx, now: number, written?: Map<string, { type: RecordType; record: AnyRecord }>): Tx {
+  const sound = async (name: CheckedStore, values: unknown[]) => {
+    const good: unknown[] = [];
+    for (const value of values) {
+      const why = damage(name, value);
+      if (why === null) {
+        good.push(value);
+        continue;
+      }
+      const key = keyOf(value)!;
+      await tx.objectStore('damaged').add({ store: name, key, value, reason: why, at: now });
+      await tx.objectStore(name).delete(key as string);
+    }
+    return good;
+  };
+  const checkedIndex = (name: CheckedStore, index: object) =>
+    new Proxy(index, {
+      get(i, p) {
+        if (p !== 'getAll') return bound(i, p);
+        return (...args: unknown[]) =>
+          (bound(i, 'getAll') as (...a: unknown[]) => Promise<unknown[]>)(...args).then((list) => sound(name, list));
+      },
+    });
   return new Proxy(tx, {
     get(target, prop) {
-      if (prop !== 'objectStore') {
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      }
+      if (prop !== 'objectStore') return bound(target, prop);
       return (name: StoreNames<BackstorySchema>) => {
         const store = target.objectStore(name);
-        if (!(name in TYPE_OF_STORE)) return store;
-        const type = TYPE_OF_STORE[name as keyof typeof TYPE_OF_STORE];
+        if (!(CHECKED_STORES as readonly string[]).includes(name)) return store;
+        const checked = name as CheckedStore;
+        const type = checked === 'packs' ? null : TYPE_OF_STORE[checked];
         return new Proxy(store, {
           get(s, p) {
-            if (p === 'put')
+            if (p === 'put' && type && written)
               return (record: AnyRecord, key?: string) => {
                 written.set(syncKey(type, record.id), { type, record });
                 return s.put(record as never, key as never);
               };
-            const value = Reflect.get(s, p, s) as unknown;
-            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(s) : value;
+            if (p === 'get')
+              return async (key: string) => {
+                const value = await s.get(key as never);
+                return value === undefined ? undefined : (await sound(checked, [value]))[0];
+              };
+            if (p === 'getAll')
+              return async (...args: unknown[]) =>
+                sound(checked, await (bound(s, 'getAll') as (...a: unknown[]) => Promise<unknown[]>)(...args));
+            if (p === 'index') return (n: string) => checkedIndex(checked, s.index(n as never));
+            return bound(s, p);
           },
         });
       };
