@@ -47,14 +47,6 @@ export function randomToken(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/**
- * The card frame's handshake (lib/messages.ts CardFrameInit) with its proof: `key` is a random value
- * kept in storage.local, which content scripts and extension pages can read and web pages cannot.
- * The frame's URL token alone proves nothing where a page can frame card.html under a hash of its own
- * choosing (Firefox: its moz-extension address has no per-load part).
- */
-export type KeyedCardInit = CardFrameInit & { key: string };
-
 const cardKeyItem = storage.defineItem<string | null>('local:cardFrameKey', { fallback: null });
 
 /**
@@ -82,7 +74,7 @@ export function waitForCardInit(
   return new Promise((resolve) => {
     const onMessage = (e: MessageEvent) => {
       const port = e.ports[0];
-      const data = e.data as Partial<KeyedCardInit> | null;
+      const data = e.data as Partial<CardFrameInit> | null;
       if (!port || !token || e.source !== win.parent || data?.backstoryCardInit !== token) return;
       if (typeof data.key !== 'string' || !data.key) return;
       const offered = data.key;

@@ -202,12 +202,21 @@ export const isTabCallMessage = (m: unknown): m is TabCallMessage =>
 
 /**
  * The content script and its card frame talk over a private MessageChannel: the content script sends
- * one port to the frame (`CardFrameInit`, checked against the random token in the frame's URL), and
+ * one port to the frame (`CardFrameInit`, checked against the random token in the frame's URL and the
+ * handshake key), posted to the extension's origin only, and
  * after that page scripts see nothing of the exchange (a window's postMessage they could read; the
  * runtime messaging of Firefox does not reach an extension frame inside a web page).
  */
 export interface CardFrameInit {
+  /** The random token of the frame's URL (`card.html#<token>`). */
   backstoryCardInit: string;
+  /**
+   * The handshake key: a random value kept in storage.local (lib/client.ts `cardFrameKey`), which
+   * content scripts and extension pages can read and web pages cannot. The token alone proves nothing
+   * where a page can frame card.html under a hash of its own choosing (Firefox's extension URLs are
+   * fixed per install).
+   */
+  key: string;
 }
 
 /** Content script → card frame. */

@@ -10,6 +10,7 @@ import {
   type EntityRecord,
 } from '../../lib/model';
 import type { AppError } from '../../lib/result';
+import { isolate } from '../../lib/text';
 import { fieldErrors, type Api } from '../ui/api';
 import { Field } from '../ui/Field';
 import { CASE_LABELS, KIND_LABELS } from '../ui/labels';
@@ -75,7 +76,7 @@ export default function Capture({ api, mode: initialMode, capture, close }: Capt
     <main class="capture" aria-labelledby="capture-title">
       <h1 id="capture-title">Capture</h1>
       <p class="muted capture-source" dir="auto">
-        From {capture.title || capture.url || 'this page'}
+        From {isolate(capture.title || capture.url || 'this page')}
         {capture.published ? ` · published ${capture.published}` : ''}
       </p>
       {capture.selection && (
@@ -163,7 +164,7 @@ function EntityForm({ api, capture, page, done, failed, error }: FormProps) {
         links: page ? [{ url: page.url, title: page.title.slice(0, 500) }] : [],
       },
     });
-    if (r.ok) done(`Added “${r.value.name}”. It is marked on open pages now.`);
+    if (r.ok) done(`Added “${isolate(r.value.name)}”. It is marked on open pages now.`);
     else failed(r.error);
   };
   return (
@@ -269,7 +270,8 @@ function AliasForm({ api, capture, done, failed, error }: FormProps) {
       id: target.id,
       entity: { ...entity, aliases: [...entity.aliases, { text, case: rule }] },
     });
-    if (r.ok) done(`“${text.trim()}” is now an alias of “${r.value.name}”. It is marked on open pages now.`);
+    if (r.ok)
+      done(`“${isolate(text.trim())}” is now an alias of “${isolate(r.value.name)}”. It is marked on open pages now.`);
     else failed(r.error);
   };
   return (
@@ -320,7 +322,7 @@ function NoteForm({ api, capture, page, done, failed, error }: FormProps) {
         page: page ? { ...page, quote: capture.selection } : null,
       },
     });
-    if (r.ok) done(`Note added to “${target.title}”.`);
+    if (r.ok) done(`Note added to “${isolate(target.title)}”.`);
     else failed(r.error);
   };
   return (
@@ -378,7 +380,7 @@ function EventForm({ api, capture, page, done, failed, error }: FormProps) {
         entities: linked.map((l) => ({ entity: l.id })),
       },
     });
-    if (r.ok) done(`Event “${r.value.title}” added.`);
+    if (r.ok) done(`Event “${isolate(r.value.title)}” added.`);
     else failed(r.error);
   };
   return (

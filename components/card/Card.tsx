@@ -2,10 +2,11 @@ import { useId, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { Result } from '../../lib/result';
 import type { CardData } from '../../lib/store/store';
 import CardNotes, { type NoteSaveInput } from './CardNotes';
-import CardSummary from './CardSummary';
 import CardTimeline from './CardTimeline';
+import ClampedText from './ClampedText';
 import { formatMoment, formatRelativeTime, hostOf, isoTime, otherAliases, sameName } from './format';
 import { BackIcon, CloseIcon, PinIcon } from './icons';
+import { hasVisibleText } from '../../lib/text';
 import SafeLink from './SafeLink';
 
 /** A page the entity was seen on. */
@@ -85,7 +86,7 @@ export default function Card(props: CardProps) {
     navigating.current = true;
     fn();
   };
-  const hasSummary = entity.summary.trim() !== '';
+  const hasSummary = hasVisibleText(entity.summary);
 
   return (
     <div
@@ -136,7 +137,7 @@ export default function Card(props: CardProps) {
             Matched “<bdi dir="auto">{matched}</bdi>”
           </p>
         )}
-        {hasSummary && <CardSummary id={ids.summary} text={entity.summary} />}
+        {hasSummary && <ClampedText id={ids.summary} text={entity.summary} class="bs-summary" />}
         <Aliases name={entity.name} aliases={entity.aliases} matched={matched} />
         {entity.links.length > 0 && (
           <section class="bs-section">

@@ -1,6 +1,7 @@
 import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { NoteRecord } from '../../lib/model';
 import type { Result } from '../../lib/result';
+import ClampedText from './ClampedText';
 import { formatMoment, formatRelativeTime, isoTime } from './format';
 import NoteForm from './NoteForm';
 import SafeLink from './SafeLink';
@@ -77,9 +78,7 @@ function NoteItem({ note, now, onSaveNote }: NoteItemProps) {
 
   return (
     <li class="bs-note">
-      <p id={textId} class="bs-note-text" dir="auto">
-        {note.text}
-      </p>
+      <ClampedText id={textId} text={note.text} class="bs-note-text" />
       {note.page?.quote && (
         <blockquote class="bs-quote" dir="auto">
           {note.page.quote}

@@ -3,6 +3,7 @@ import { useId, useMemo, useState } from 'preact/hooks';
 import { compileDictionary } from '../../lib/match/dictionary';
 import { findMentions } from '../../lib/match/match';
 import { isCaseSensitive, type Alias } from '../../lib/model';
+import { isolate } from '../../lib/text';
 import { plural } from '../ui/api';
 
 export interface AliasPreviewProps {
@@ -10,8 +11,9 @@ export interface AliasPreviewProps {
   aliases: readonly Alias[];
 }
 
+/** The sample sentence around the name; the name isolated, so that its direction cannot turn the sentence. */
 const defaultSample = (name: string) =>
-  name.trim() ? `Reports from ${name.trim()} on Tuesday said the situation was calm.` : '';
+  name.trim() ? `Reports from ${isolate(name.trim())} on Tuesday said the situation was calm.` : '';
 
 /**
  * What the name and aliases being edited would mark in a sample text, found by the same matcher the
@@ -38,7 +40,7 @@ export function AliasPreview({ name, aliases }: AliasPreviewProps) {
   for (const m of mentions) {
     if (m.start > at) pieces.push(sample.slice(at, m.start));
     const entry = dictionary.patternEntry[m.pattern]!;
-    const by = entry === 0 ? 'the name' : `the alias “${spellings[entry]!.text}”`;
+    const by = entry === 0 ? 'the name' : `the alias “${isolate(spellings[entry]!.text)}”`;
     pieces.push(
       <mark key={m.start} title={`Matches ${by}`}>
         {sample.slice(m.start, m.end)}

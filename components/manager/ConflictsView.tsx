@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RecordType } from '../../lib/model';
+import { isolate } from '../../lib/text';
 import type { AppError } from '../../lib/result';
 import type { ConflictItem } from '../../lib/store/store';
 import { plural, type Api } from '../ui/api';
@@ -39,7 +40,10 @@ const fieldLabel = (field: string) => FIELD_LABEL[field] ?? field;
  */
 const ID_FIELDS = new Set(['place', 'about']);
 
-/** One value as a person reads it: ids as names, lists as comma lists, other objects as JSON. */
+/**
+ * One value as a person reads it: ids as names, lists as comma lists, other objects as JSON. Texts put
+ * side by side are isolated, so that a direction override in one cannot reorder the others.
+ */
 function describeValue(field: string, value: unknown, names: ReadonlyMap<string, string>): string {
   if (value === null || value === undefined || value === '') return '';
   if (field === 'place' && typeof value === 'string') return names.get(value) ?? value;
@@ -49,10 +53,13 @@ function describeValue(field: string, value: unknown, names: ReadonlyMap<string,
   }
   if (field === 'page' && typeof value === 'object') {
     const { title, url, quote } = value as { title?: string; url?: string; quote?: string };
-    return [title, url, quote ? `“${quote}”` : ''].filter(Boolean).join('\n');
+    return [title, url, quote ? `“${isolate(quote)}”` : '']
+      .filter((s): s is string => !!s)
+      .map(isolate)
+      .join('\n');
   }
   if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+  if (Array.isArray(value)) return value.map((v) => isolate(typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
   return JSON.stringify(value, null, 2);
 }
 
@@ -112,7 +119,10 @@ export default function ConflictsView({ api, reloadKey, onResolved }: ConflictsV
     setMessage(
       error
         ? { text: `Not saved: ${error.message}`, error: true }
-        : { text: `Kept the chosen ${fieldLabel(field.field).toLowerCase()} of “${item.title}”.`, error: false },
+        : {
+            text: `Kept the chosen ${fieldLabel(field.field).toLowerCase()} of “${isolate(item.title)}”.`,
+            error: false,
+          },
     );
     // The button used is gone (or the list moved): the message takes the focus.
     setTimeout(() => messageBox.current?.focus());

@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import type { EntityRecord, PackRecord } from '../../lib/model';
+import { isolate } from '../../lib/text';
 import type { MergeSummary } from '../../lib/store/store';
 import { plural } from '../ui/api';
 import { EntityEditor } from './EntityEditor';
@@ -92,7 +93,7 @@ export default function EntitiesPanel({ api, revision, offerUndo, focusId, navig
     patchEntities((list) => list.filter((e) => e.id !== gone.id));
     show('close');
     offerUndo({
-      message: `Deleted “${gone.name}”.`,
+      message: `Deleted “${isolate(gone.name)}”.`,
       undo: async () => {
         const r = await api('record.restore', { type: 'entity', id: gone.id });
         if (!r.ok) return r.error.message;

@@ -215,7 +215,7 @@ export function EntityEditor(props: EntityEditorProps) {
         onKeyDown={onKeyDown}
       >
         <div class="entity-editor-head">
-          <h3 id={`${id}-title`} ref={heading} tabIndex={-1} dir="auto">
+          <h3 id={`${id}-title`} ref={heading} tabIndex={-1} dir="auto" class="title-clamp">
             {record ? record.name : 'New entity'}
           </h3>
           <p class="muted">

@@ -1,4 +1,4 @@
-import type { ComponentChildren, RefObject } from 'preact';
+import { Fragment, type ComponentChildren, type RefObject } from 'preact';
 import { useEffect, useId, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { ENTITY_KINDS, type EntityRecord, type PackRecord } from '../../lib/model';
 import { foldKey } from '../../lib/text';
@@ -301,10 +301,8 @@ export function EntityList({ api, entities, packs, openId, onOpen, onNew, onShow
           {shown.map((i) => {
             const { entity: e, packTitle } = filtered[i]!;
             const isChecked = checked.has(e.id);
-            const aliases = e.aliases
-              .slice(0, 3)
-              .map((a) => a.text)
-              .join(', ');
+            const firstAliases = e.aliases.slice(0, 3).map((a) => a.text);
+            const aliases = firstAliases.join(', ');
             return (
               <div
                 key={e.id}
@@ -340,7 +338,13 @@ export function EntityList({ api, entities, packs, openId, onOpen, onNew, onShow
                 <span class="entity-row-meta">
                   {e.aliases.length > 0 && (
                     <>
-                      <span dir="auto">{aliases}</span>
+                      {/* Each alias isolated: one written right to left, or with an override, leaves the others be. */}
+                      {firstAliases.map((a, i) => (
+                        <Fragment key={i}>
+                          {i > 0 && ', '}
+                          <bdi>{a}</bdi>
+                        </Fragment>
+                      ))}
                       {' · '}
                     </>
                   )}

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { EventLink, EventRecord, Link } from '../../lib/model';
+import { isolate } from '../../lib/text';
 import type { AppError } from '../../lib/result';
 import { Field } from '../ui/Field';
 import { RecordPicker } from '../ui/RecordPicker';
@@ -180,8 +181,8 @@ export default function EventEditor({ api, event, names, onSaved, onDeleted, onC
         }
       }}
     >
-      <h3 id={`${id}-heading`} ref={heading} tabIndex={-1} dir="auto">
-        {event ? `Edit “${event.title}”` : 'New event'}
+      <h3 id={`${id}-heading`} ref={heading} tabIndex={-1} dir="auto" class="title-clamp">
+        {event ? `Edit “${isolate(event.title)}”` : 'New event'}
       </h3>
       {error && (
         <p role="alert" class="error form-alert" ref={alert} tabIndex={-1}>
@@ -282,7 +283,7 @@ export default function EventEditor({ api, event, names, onSaved, onDeleted, onC
                     {name}
                   </span>
                   <label class="visually-hidden" for={`${id}-role-${i}`}>
-                    Role of {name}
+                    Role of {isolate(name)}
                   </label>
                   <input
                     id={`${id}-role-${i}`}

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { comparePartialDates, PARTIAL_DATE, type EventRecord } from '../../lib/model';
-import { foldKey } from '../../lib/text';
+import { foldKey, isolate } from '../../lib/text';
 import { plural } from '../ui/api';
 import EventEditor from './EventEditor';
 import type { PanelProps } from './types';
@@ -87,7 +87,7 @@ export default function EventsPanel({ api, revision, offerUndo, focusId, navigat
     setTick((t) => t + 1);
     heading.current?.focus();
     offerUndo({
-      message: `Event “${event.title}” deleted.`,
+      message: `Event “${isolate(event.title)}” deleted.`,
       undo: async () => {
         const r = await api('record.restore', { type: 'event', id: event.id });
         setTick((t) => t + 1);
@@ -149,7 +149,7 @@ export default function EventsPanel({ api, revision, offerUndo, focusId, navigat
             {loaded.events.length === 0 ? (
               <p class="empty">No events yet. Import a pack or add one with “New event”.</p>
             ) : shown.length === 0 ? (
-              <p class="empty">No event matches “{filter}”.</p>
+              <p class="empty">No event matches “{isolate(filter)}”.</p>
             ) : (
               <ul class="record-list" aria-label="Events">
                 {shown.map((e) => (
@@ -190,7 +190,7 @@ export default function EventsPanel({ api, revision, offerUndo, focusId, navigat
                 event={opened ?? null}
                 names={loaded.names}
                 onSaved={(saved, created) => {
-                  setNotice(created ? `Event “${saved.title}” added.` : `Event “${saved.title}” saved.`);
+                  setNotice(`Event “${isolate(saved.title)}” ${created ? 'added' : 'saved'}.`);
                   // Shown at once; the reload that follows brings the list in step with the store.
                   setLoaded({ ...loaded, events: upsert(loaded.events, saved) });
                   setOpen(saved.id);

@@ -1,7 +1,8 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import type { EntityKind, NoteRecord } from '../../lib/model';
-import { foldKey } from '../../lib/text';
+import { foldKey, isolate } from '../../lib/text';
 import SafeLink from '../card/SafeLink';
+import { isLong, shownText } from '../ui/clamp';
 import type { UndoOffer } from '../ui/Undo';
 import { RecordPicker, type PickedRecord } from '../ui/RecordPicker';
 import { fieldErrors, plural, type Api } from '../ui/api';
@@ -131,7 +132,9 @@ export default function NotesPanel({ api, revision, offerUndo, focusId, navigate
         <>
           {focusId && (
             <p class="row">
-              <span dir="auto">Notes about {focusAbout ? `“${focusAbout.name}”` : 'a deleted record'} only.</span>
+              <span dir="auto">
+                Notes about {focusAbout ? `“${isolate(focusAbout.name)}”` : 'a deleted record'} only.
+              </span>
               <button type="button" class="link" onClick={() => navigate({ panel: 'notes' })}>
                 Show all notes
               </button>
@@ -157,7 +160,7 @@ export default function NotesPanel({ api, revision, offerUndo, focusId, navigate
           {loaded.notes.length === 0 ? (
             <p class="empty">No notes yet. Write one with “New note”, or from a hover card.</p>
           ) : shown.length === 0 ? (
-            <p class="empty">No note matches{filtering ? ` “${filter}”` : ''}.</p>
+            <p class="empty">No note matches{filtering ? ` “${isolate(filter)}”` : ''}.</p>
           ) : (
             <ul class="note-list" aria-label="Notes">
               {shown.slice(0, limit).map((n) => (
@@ -202,8 +205,10 @@ function NoteItem({ api, note, about, navigate, onSaved, onDeleted }: NoteItemPr
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [expanded, setExpanded] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
-  const target = about ? `“${about.name}”` : `a deleted ${note.about.type}`;
+  const long = isLong(note.text);
+  const target = about ? `“${isolate(about.name)}”` : `a deleted ${note.about.type}`;
 
   const stopEditing = () => {
     setEditing(false);
@@ -270,9 +275,22 @@ function NoteItem({ api, note, about, navigate, onSaved, onDeleted }: NoteItemPr
             onChange={() => setError(null)}
           />
         ) : (
-          <p class="note-text" dir="auto">
-            {note.text}
-          </p>
+          <>
+            <p id={`${id}-text`} class={`note-text${long && !expanded ? ' clamped' : ''}`} dir="auto">
+              {shownText(note.text, expanded)}
+            </p>
+            {long && (
+              <button
+                type="button"
+                class="link"
+                aria-expanded={expanded}
+                aria-controls={`${id}-text`}
+                onClick={() => setExpanded(!expanded)}
+              >
+                {expanded ? 'Show less' : 'Show more'}
+              </button>
+            )}
+          </>
         )}
         {note.page && (
           <div class="note-source">

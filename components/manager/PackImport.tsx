@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { AppError, Result } from '../../lib/result';
 import type { ImportSummary } from '../../lib/store/packs';
 import { detectKind, parseCsv, type CsvKind } from '../../lib/pack/csv';
+import { isolate } from '../../lib/text';
 import { plural, type Api } from '../ui/api';
 import type { SubscribeProgress } from './types';
 
@@ -74,12 +75,14 @@ export function usePackImport(api: Api, subscribeProgress: SubscribeProgress, on
     const type = typeOf(file);
     if (!type)
       return setState(
-        failed(`“${file.name}” is not a pack or a spreadsheet. Choose a Backstory pack (.json) or a CSV file (.csv).`),
+        failed(
+          `“${isolate(file.name)}” is not a pack or a spreadsheet. Choose a Backstory pack (.json) or a CSV file (.csv).`,
+        ),
       );
     if (file.size > MAX_IMPORT_BYTES)
       return setState(
         failed(
-          `“${file.name}” is too large to import (${(file.size / 1024 / 1024).toFixed(0)} MB; the limit is 64 MB). Split it into smaller files.`,
+          `“${isolate(file.name)}” is too large to import (${(file.size / 1024 / 1024).toFixed(0)} MB; the limit is 64 MB). Split it into smaller files.`,
         ),
       );
     setState({ phase: 'reading', fileName: file.name });
@@ -87,9 +90,9 @@ export function usePackImport(api: Api, subscribeProgress: SubscribeProgress, on
     try {
       text = await file.text();
     } catch (e) {
-      return setState(failed(`“${file.name}” could not be read (${(e as Error)?.message ?? String(e)}).`));
+      return setState(failed(`“${isolate(file.name)}” could not be read (${(e as Error)?.message ?? String(e)}).`));
     }
-    if (text.trim() === '') return setState(failed(`“${file.name}” is empty.`));
+    if (text.trim() === '') return setState(failed(`“${isolate(file.name)}” is empty.`));
     if (type === 'json') return run(file.name, (job) => api('pack.import', { text, job }));
     const kind = guessKind(text);
     setState({ phase: 'kind', fileName: file.name, text, kind: kind ?? 'entities', detected: kind !== null });
@@ -112,7 +115,7 @@ export type PackImporter = ReturnType<typeof usePackImport>;
 function summaryLines(s: ImportSummary): string[] {
   const n = (x: number) => x.toLocaleString();
   const lines = [
-    `Imported “${s.pack.title}” ${s.pack.version}: ${n(s.added)} added, ${n(s.updated)} updated, ${n(s.unchanged)} unchanged.`,
+    `Imported “${isolate(s.pack.title)}” ${isolate(s.pack.version)}: ${n(s.added)} added, ${n(s.updated)} updated, ${n(s.unchanged)} unchanged.`,
   ];
   if (s.keptEdits)
     lines.push(`${s.keptEdits === 1 ? '1 of your edits was' : `${n(s.keptEdits)} of your edits were`} kept.`);
@@ -204,7 +207,7 @@ export default function PackImport({ importer, dragging }: { importer: PackImpor
           }}
         >
           <fieldset>
-            <legend dir="auto">What does “{state.fileName}” list?</legend>
+            <legend dir="auto">What does “{isolate(state.fileName)}” list?</legend>
             {(['entities', 'events'] as const).map((k) => (
               <label key={k} class="check">
                 <input
@@ -238,10 +241,10 @@ export default function PackImport({ importer, dragging }: { importer: PackImpor
         <div class="import-progress">
           <p id={`${id}-progress`} role="status" dir="auto">
             {state.phase === 'reading'
-              ? `Reading “${state.fileName}”…`
+              ? `Reading “${isolate(state.fileName)}”…`
               : state.total
                 ? `Importing… ${state.done.toLocaleString()} of ${plural(state.total, 'record')}`
-                : `Importing “${state.fileName}”…`}
+                : `Importing “${isolate(state.fileName)}”…`}
           </p>
           {state.phase === 'importing' && state.total > 0 ? (
             <progress aria-labelledby={`${id}-progress`} max={state.total} value={state.done} />

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PackRecord } from '../../lib/model';
 import type { RemoveNotes } from '../../lib/store/packs';
 import type { StoreStats } from '../../lib/store/store';
+import { isolate } from '../../lib/text';
 import SafeLink from '../card/SafeLink';
 import { plural } from '../ui/api';
 import { downloadJson, localDate } from './EntityList';
@@ -86,7 +87,7 @@ export default function PacksPanel({
     if (!r.ok) return say(`Not exported: ${r.error.message}`, { error: true });
     const name = pack ? fileName(pack) : `backstory-export-${localDate()}.json`;
     downloadJson(r.value, name);
-    say(`Exported ${pack ? `“${pack.title}”` : 'everything'} as ${name}.`);
+    say(`Exported ${pack ? `“${isolate(pack.title)}”` : 'everything'} as ${name}.`);
   };
 
   const remove = async (pack: Pack, notes: RemoveNotes) => {
@@ -167,7 +168,7 @@ export default function PacksPanel({
               {loaded.packs.map((p) => (
                 <li key={p.id} class="pack-card">
                   <h3 dir="auto">
-                    {p.title} <span class="muted">{p.version}</span>
+                    <bdi>{p.title}</bdi> <bdi class="muted">{p.version}</bdi>
                   </h3>
                   {p.description && (
                     <p dir="auto" class="pack-description">
@@ -181,7 +182,7 @@ export default function PacksPanel({
                     {p.authors.length > 0 && (
                       <div>
                         <dt>{p.authors.length === 1 ? 'Author' : 'Authors'}</dt>
-                        <dd dir="auto">{p.authors.join(', ')}</dd>
+                        <dd dir="auto">{p.authors.map(isolate).join(', ')}</dd>
                       </div>
                     )}
                     {p.license && (

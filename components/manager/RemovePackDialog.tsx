@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { RemoveNotes } from '../../lib/store/packs';
+import { isolate } from '../../lib/text';
 import { plural } from '../ui/api';
 
 export interface RemovePackDialogProps {
@@ -64,7 +65,7 @@ export default function RemovePackDialog({ pack, onRemove, onClose }: RemovePack
         }}
       >
         <h3 id={`${id}-title`} dir="auto">
-          Remove “{pack.title}”?
+          Remove “{isolate(pack.title)}”?
         </h3>
         <p id={`${id}-what`}>
           Its {plural(pack.entities, 'entity', 'entities')} and {plural(pack.events, 'event')} will be removed from your

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isSafeUrl, type NoteRecord } from '../../lib/model';
+import { isLong, shownText } from '../ui/clamp';
 import { formatMoment, formatRelativeTime, hostOf, isoTime } from '../card/format';
 import { fieldErrors, type Api } from '../ui/api';
 import { Field } from '../ui/Field';
@@ -20,10 +21,6 @@ export interface NoteItemProps {
   now: number;
 }
 
-/** Notes longer than this are clamped (to about six lines) behind "Show more". */
-const LONG_CHARS = 280;
-const LONG_LINES = 6;
-
 /** One recent note: its text, what it is about, when; Edit in place and Delete. */
 export function NoteItem({
   api,
@@ -42,7 +39,7 @@ export function NoteItem({
   const editButton = useRef<HTMLButtonElement>(null);
   const wasEditing = useRef(editing);
   const textId = `note-${note.id}-text`;
-  const long = note.text.length > LONG_CHARS || note.text.split('\n').length > LONG_LINES;
+  const long = isLong(note.text);
 
   // Focus goes back to Edit when the editor closes.
   useEffect(() => {
@@ -75,7 +72,7 @@ export function NoteItem({
       ) : (
         <>
           <p id={textId} class={`note-text${long && !expanded ? ' clamped' : ''}`} dir="auto">
-            {note.text}
+            {shownText(note.text, expanded)}
           </p>
           {long && (
             <button

@@ -165,10 +165,7 @@ export function createHandlers(
       fileName: `backstory-backup-${new Date().toISOString().slice(0, 10)}.json`,
       text: await sync.exportBackup(passphrase),
     }),
-    'backup.import': async ({ text, passphrase }) => {
-      await safety('before-backup-import').beforeWrite();
-      return sync.importBackup(text, passphrase);
-    },
+    'backup.import': ({ text, passphrase }) => sync.importBackup(text, passphrase, safety('before-backup-import')),
     'csv.import': renaming(async ({ text, kind, fileName, job }) => {
       const { doc, warnings } = await csvDocument(store, text, kind, fileName);
       return { ...(await importPack(store, doc, progressOf(job), safety('before-import'))), warnings };

@@ -456,8 +456,15 @@ export class SyncService {
     });
   }
 
-  /** Merges an encrypted backup into the store (nothing the store has is lost or overwritten). */
-  async importBackup(text: string, passphrase: string): Promise<{ changed: number }> {
+  /**
+   * Merges an encrypted backup into the store (nothing the store has is lost or overwritten);
+   * `beforeWrite` runs once the file has been read and checked, before anything is written.
+   */
+  async importBackup(
+    text: string,
+    passphrase: string,
+    hooks: { beforeWrite?: () => Promise<unknown> } = {},
+  ): Promise<{ changed: number }> {
     let doc: { format?: unknown; v?: unknown; device?: unknown; keyFile?: unknown; data?: unknown };
     try {
       doc = JSON.parse(text) as typeof doc;
@@ -483,6 +490,8 @@ export class SyncService {
       generation: 1,
     });
     const theirs = backupRecords(plain);
+    // Only a backup that will be merged costs a safety snapshot (not a wrong passphrase).
+    await hooks.beforeWrite?.();
     for (let attempt = 0; attempt < 3; attempt++) {
       const mine = await this.store.exportSyncState();
       const merged = mergeMaps(mine.states, theirs);

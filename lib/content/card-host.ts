@@ -7,8 +7,8 @@
  * the element: a page may always refuse the card.)
  */
 import { browser } from 'wxt/browser';
-import { cardFrameKey, randomToken, type KeyedCardInit } from '../client';
-import type { FromCardFrame, ToCardFrame } from '../messages';
+import { cardFrameKey, randomToken } from '../client';
+import type { CardFrameInit, FromCardFrame, ToCardFrame } from '../messages';
 import type { Mark, Palette } from './marks';
 import { OWN_PREFIX } from './blocks';
 import { nearestRect, placeCard } from './position';
@@ -217,7 +217,7 @@ export class CardHost {
   }
 
   /**
-   * Gives the loaded frame its end of the channel, with the handshake key (see KeyedCardInit). Posted
+   * Gives the loaded frame its end of the channel, with the handshake key (see CardFrameInit). Posted
    * to the frame's window only, and only while an extension page is in it: page scripts cannot reach
    * that window (closed shadow root), and the key must never reach a page's document.
    */
@@ -229,7 +229,7 @@ export class CardHost {
       return; // storage is out of reach only while the extension goes away, and the card with it
     }
     if (!key || this.frame !== frame) return;
-    const init: KeyedCardInit = { backstoryCardInit: this.token, key };
+    const init: CardFrameInit = { backstoryCardInit: this.token, key };
     frame.contentWindow?.postMessage(init, browser.runtime.getURL('/'), [port]);
   }
 

@@ -9,6 +9,7 @@
  */
 import { ENTITY_KINDS, PARTIAL_DATE, isSafeUrl, type EntityKind } from '../model';
 import { UUID_RE } from '../ids';
+import { hasVisibleText, isolate } from '../text';
 import { PACK_FORMAT, PACK_FORMAT_VERSION, type PackDocument, type PackEntity, type PackEvent } from './schema';
 
 export type CsvKind = 'entities' | 'events';
@@ -97,10 +98,13 @@ function columnLabel(header: readonly string[] | null, index: number): string {
   return name ? `column ${quote(name)}` : `column ${index + 1}`;
 }
 
-/** A value quoted for a message, shortened when long. */
+/**
+ * A value quoted for a message, shortened when long, and isolated when it could reorder the words
+ * after it (a right-to-left override in a cell must not scramble the message that quotes it).
+ */
 function quote(value: string): string {
   const short = value.length > 80 ? `${value.slice(0, 77)}…` : value;
-  return `"${short}"`;
+  return isolate(`"${short}"`);
 }
 
 /**
@@ -336,6 +340,12 @@ class RowReader {
   required(field: Field, why: string): Cell {
     const cell = this.one(field);
     if (!cell) this.fail(this.columns.get(field)![0]!, `this cell is empty; ${why}.`);
+    // Looks empty in the sheet, yet trim() keeps it: zero-width spaces, direction marks and the like.
+    if (false)
+      this.fail(
+        cell.column,
+        `this cell has only invisible characters (such as zero-width spaces or direction marks); ${why}.`,
+      );
     return cell;
   }
 
@@ -346,13 +356,16 @@ class RowReader {
     return value;
   }
 
-  /** The items of a list cell, split on `split`, trimmed, without empty ones or exact repeats. */
+  /**
+   * The items of a list cell, split on `split`, trimmed, without exact repeats and without empty ones
+   * (an item of only invisible characters, such as a zero-width space, counts as empty).
+   */
   list(field: Field, split: RegExp, maxEach: number, maxCount: number, [one, many]: [string, string]): string[] {
     const out = new Set<string>();
     for (const cell of this.all(field))
       for (const item of cell.value.split(split)) {
         const v = oneLine(item);
-        if (v) out.add(this.limit(cell, v, maxEach, `the ${one}`));
+        if (hasVisibleText(v)) out.add(this.limit(cell, v, maxEach, `the ${one}`));
       }
     if (out.size > maxCount)
       this.fail(this.all(field)[0]!.column, `there are ${out.size} ${many}; the most is ${maxCount}.`);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CASE_RULES, ENTITY_KINDS } from '../model';
+import { hasVisibleText, INVISIBLE_TEXT_MESSAGE } from '../text';
 
 export const PACK_FORMAT = 'backstory-pack';
 /** The newest pack format this build reads and the one it writes. */
@@ -16,6 +17,11 @@ const nonEmpty = (max: number) =>
     .trim()
     .min(1, 'expected a non-empty string')
     .max(max, `expected at most ${max} characters`);
+/**
+ * A name or title people read: non-empty, and not made only of invisible characters either (the empty
+ * string is left to min(1), so that it gets one message, not two).
+ */
+const visible = (max: number) => nonEmpty(max).refine((s) => s === '' || hasVisibleText(s), INVISIBLE_TEXT_MESSAGE);
 const text = (max: number) => z.string({ error: 'expected a string' }).max(max, `expected at most ${max} characters`);
 
 /** Local ids name records inside one pack; references between records use them. */
@@ -43,9 +49,9 @@ const partialDate = z
 
 export const aliasSchema = z.union(
   [
-    nonEmpty(300),
+    visible(300),
     z.strictObject({
-      text: nonEmpty(300),
+      text: visible(300),
       case: z.enum(CASE_RULES, { error: `expected one of ${CASE_RULES.join(', ')}` }).optional(),
     }),
   ],
@@ -56,12 +62,12 @@ export const packEntitySchema = z.strictObject({
   id: localId,
   uid: uid.optional(),
   origin: origin.optional(),
-  name: nonEmpty(300),
+  name: visible(300),
   kind: z.enum(ENTITY_KINDS, { error: `expected one of ${ENTITY_KINDS.join(', ')}` }),
   aliases: z.array(aliasSchema, { error: 'expected an array' }).max(1000, 'expected at most 1000 aliases').optional(),
   summary: text(20000).optional(),
   links: z.array(link, { error: 'expected an array' }).max(100, 'expected at most 100 links').optional(),
-  tags: z.array(nonEmpty(100), { error: 'expected an array' }).max(100, 'expected at most 100 tags').optional(),
+  tags: z.array(visible(100), { error: 'expected an array' }).max(100, 'expected at most 100 tags').optional(),
   related: z
     .array(z.strictObject({ entity: ref, label: text(200).optional() }), { error: 'expected an array' })
     .max(1000, 'expected at most 1000 related entities')
@@ -72,7 +78,7 @@ export const packEventSchema = z.strictObject({
   id: localId,
   uid: uid.optional(),
   origin: origin.optional(),
-  title: nonEmpty(500),
+  title: visible(500),
   date: partialDate,
   endDate: partialDate.optional(),
   place: ref.optional(),
@@ -93,7 +99,7 @@ export const packNoteSchema = z.strictObject({
   about: z.union([z.strictObject({ entity: ref }), z.strictObject({ event: ref })], {
     error: 'expected { "entity": id } or { "event": id }',
   }),
-  text: nonEmpty(100000),
+  text: visible(100000),
   created: isoTime.optional(),
   updated: isoTime.optional(),
   page: z.strictObject({ url: httpUrl, title: text(1000).optional(), quote: text(10000).optional() }).optional(),
@@ -108,11 +114,11 @@ const packId = z
 
 export const packInfoSchema = z.strictObject({
   id: packId,
-  title: nonEmpty(200),
+  title: visible(200),
   version: nonEmpty(50),
   description: text(5000).optional(),
-  authors: z.array(nonEmpty(200), { error: 'expected an array' }).max(100).optional(),
-  license: nonEmpty(200).nullable().optional(),
+  authors: z.array(visible(200), { error: 'expected an array' }).max(100).optional(),
+  license: visible(200).nullable().optional(),
   homepage: httpUrl.nullable().optional(),
 });
 

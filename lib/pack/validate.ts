@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { err, ok, type AppError, type Result } from '../result';
 import { UUID_RE } from '../ids';
+import { isolate } from '../text';
 import { PACK_FORMAT, PACK_FORMAT_VERSION, packSchema, type PackDocument } from './schema';
 
 /** Longer texts (in UTF-16 characters) are refused before parsing: no real pack comes near it. */
@@ -19,10 +20,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
     else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`;
+    else out += `[${isolate(JSON.stringify(String(key)))}]`;
   }
   return out || '(top level)';
 }
+
+/** A user's id quoted in a message (isolated, so that a direction override inside it stays inside). */
+const quoted = (id: string) => isolate(`"${id}"`);
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = root;
@@ -78,7 +82,7 @@ function crossCheck(doc: PackDocument): Issue[] {
     (list ?? []).forEach((r, i) => {
       const first = seen.get(r.id);
       if (first !== undefined)
-        issues.push({ path: `${name}[${i}].id`, message: `duplicate id "${r.id}" (also ${name}[${first}])` });
+        issues.push({ path: `${name}[${i}].id`, message: `duplicate id ${quoted(r.id)} (also ${name}[${first}])` });
       else seen.set(r.id, i);
     });
     return new Set(seen.keys());
@@ -92,13 +96,13 @@ function crossCheck(doc: PackDocument): Issue[] {
     (doc[name] ?? []).forEach((r, i) => {
       if (r.uid === undefined) return;
       const first = uids.get(r.uid);
-      if (first) issues.push({ path: `${name}[${i}].uid`, message: `duplicate uid "${r.uid}" (also ${first})` });
+      if (first) issues.push({ path: `${name}[${i}].uid`, message: `duplicate uid ${quoted(r.uid)} (also ${first})` });
       else uids.set(r.uid, `${name}[${i}]`);
     });
   }
   const resolves = (ids: Set<string>, ref: string) => ids.has(ref) || UUID_RE.test(ref);
   const checkRef = (ids: Set<string>, ref: string, path: string, what: string) => {
-    if (!resolves(ids, ref)) issues.push({ path, message: `unknown ${what} id "${ref}" (not in this pack)` });
+    if (!resolves(ids, ref)) issues.push({ path, message: `unknown ${what} id ${quoted(ref)} (not in this pack)` });
   };
   doc.entities?.forEach((e, i) =>
     e.related?.forEach((r, j) => checkRef(entityIds, r.entity, `entities[${i}].related[${j}].entity`, 'entity')),
@@ -128,7 +132,10 @@ export function parsePack(input: unknown): Result<PackDocument> {
     try {
       data = JSON.parse(input);
     } catch (e) {
-      return err('invalid-pack', `This file is not valid JSON, nothing was imported (${(e as Error).message}).`);
+      return err(
+        'invalid-pack',
+        `This file is not valid JSON, nothing was imported (${isolate((e as Error).message)}).`,
+      );
     }
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data))
@@ -140,7 +147,7 @@ export function parsePack(input: unknown): Result<PackDocument> {
   if (head.format !== PACK_FORMAT)
     return err(
       'invalid-pack',
-      `This is not a Backstory pack: its "format" field is ${head.format === undefined ? 'missing' : JSON.stringify(head.format)}, expected "${PACK_FORMAT}". Nothing was imported.`,
+      `This is not a Backstory pack: its "format" field is ${head.format === undefined ? 'missing' : isolate(String(JSON.stringify(head.format)).slice(0, 100))}, expected "${PACK_FORMAT}". Nothing was imported.`,
     );
   const version = head.formatVersion;
   if (typeof version === 'number' && Number.isInteger(version) && version > PACK_FORMAT_VERSION)
