@@ -182,7 +182,13 @@ export function isCaseSensitive(alias: Alias): boolean {
   );
 }
 
-/** http and https only: anything else (javascript:, data:, file:) is never stored or shown as a link. */
+/**
+ * http and https only: anything else (javascript:, data:, vbscript:, file:, in any letter case, with
+ * entities, white space or control characters around or inside the scheme) is never stored or shown
+ * as a link. Every way in refuses such a URL with a message naming the field (packs and forms by
+ * `httpUrl` in lib/pack/schema.ts, CSV by row and column, sync by lib/sync/values.ts); the pages
+ * render a stored URL as a link only when this holds, and as plain text otherwise (a damaged record).
+ */
 export function isSafeUrl(url: string): boolean {
   try {
     const u = new URL(url);

@@ -341,7 +341,7 @@ class RowReader {
     const cell = this.one(field);
     if (!cell) this.fail(this.columns.get(field)![0]!, `this cell is empty; ${why}.`);
     // Looks empty in the sheet, yet trim() keeps it: zero-width spaces, direction marks and the like.
-    if (false)
+    if (!hasVisibleText(cell.value))
       this.fail(
         cell.column,
         `this cell has only invisible characters (such as zero-width spaces or direction marks); ${why}.`,

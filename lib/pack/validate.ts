@@ -120,6 +120,15 @@ function crossCheck(doc: PackDocument): Issue[] {
   return issues;
 }
 
+/**
+ * What a wrong "format" field holds, for the message: a string quoted (cut short), anything else
+ * described, never serialised (an array nested 100,000 deep would overflow the stack).
+ */
+function formatOf(value: unknown): string {
+  if (value === undefined) return 'missing';
+  return typeof value === 'string' ? isolate(JSON.stringify(value.slice(0, 100))) : describe(value);
+}
+
 /** Validates a pack given as JSON text or as an already parsed value. */
 export function parsePack(input: unknown): Result<PackDocument> {
   let data = input;
@@ -147,7 +156,7 @@ export function parsePack(input: unknown): Result<PackDocument> {
   if (head.format !== PACK_FORMAT)
     return err(
       'invalid-pack',
-      `This is not a Backstory pack: its "format" field is ${head.format === undefined ? 'missing' : isolate(String(JSON.stringify(head.format)).slice(0, 100))}, expected "${PACK_FORMAT}". Nothing was imported.`,
+      `This is not a Backstory pack: its "format" field is ${formatOf(head.format)}, expected "${PACK_FORMAT}". Nothing was imported.`,
     );
   const version = head.formatVersion;
   if (typeof version === 'number' && Number.isInteger(version) && version > PACK_FORMAT_VERSION)
