@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { KEEP, SNAPSHOT_BUDGET, type SnapshotInfo, type SnapshotReason } from '../../lib/store/snapshots';
 import { plural, type Api } from '../ui/api';
+import { InlineConfirm } from '../ui/InlineConfirm';
 import './snapshots.css';
 
 /** The parts of the browser's storage manager (`navigator.storage`) this view uses. */
@@ -175,8 +176,10 @@ export default function SnapshotsView({ api, reloadKey, storage, onRestored }: S
                 {contentsOf(s.counts)} · {size(s.bytes)}
               </span>
               {confirming === s.id ? (
-                <ConfirmRestore
-                  snapshot={s}
+                <InlineConfirm
+                  question={`Put the whole store back as it was on ${dateTime.format(s.at)}? What changed since is undone here and on your synced devices. The current state is snapshotted first, so you can undo this.`}
+                  yes="Restore this snapshot"
+                  working="Restoring…"
                   busy={busy === s.id}
                   onYes={() => void restore(s)}
                   onCancel={() => {
@@ -204,37 +207,6 @@ export default function SnapshotsView({ api, reloadKey, storage, onRestored }: S
         </ul>
       )}
     </section>
-  );
-}
-
-/** The restore question, asked in place; the safe answer has the focus and Esc gives it. */
-function ConfirmRestore(props: { snapshot: SnapshotInfo; busy: boolean; onYes: () => void; onCancel: () => void }) {
-  const id = useId();
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
-  return (
-    <div
-      class="actions confirm"
-      role="group"
-      aria-labelledby={id}
-      onKeyDown={(e) => {
-        if (e.key !== 'Escape') return;
-        e.preventDefault();
-        props.onCancel();
-      }}
-    >
-      <span id={id}>
-        Put the whole store back as it was on {dateTime.format(props.snapshot.at)}? What changed since is undone here
-        and on your synced devices. The current state is snapshotted first, so you can undo this.
-      </span>
-      <button type="button" class="danger" disabled={props.busy} onClick={props.onYes}>
-        Restore this snapshot
-      </button>
-      <button type="button" ref={cancel} onClick={props.onCancel}>
-        Cancel
-      </button>
-      <span role="status">{props.busy ? 'Restoring…' : ''}</span>
-    </div>
   );
 }
 

@@ -1,7 +1,8 @@
-import type { ComponentChildren, Ref } from 'preact';
+import type { Ref } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { statusLine, type SyncSettings, type SyncStatus } from '../../lib/sync/settings';
 import { Field } from '../ui/Field';
+import { InlineConfirm } from '../ui/InlineConfirm';
 import { downloadText } from './EntityList';
 import { fieldErrors, plural, type Api } from '../ui/api';
 import ConflictsView from './ConflictsView';
@@ -75,39 +76,6 @@ function originOf(url: string): string | null {
 }
 
 const readError = (e: unknown) => `The sync settings could not be read: ${e instanceof Error ? e.message : String(e)}`;
-
-/** A question asked in place, with the safe answer focused; Esc answers it. */
-function InlineConfirm(props: {
-  question: ComponentChildren;
-  yes: string;
-  busy: boolean;
-  onYes: () => void;
-  onCancel: () => void;
-}) {
-  const id = useId();
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
-  return (
-    <div
-      class="actions confirm"
-      role="group"
-      aria-labelledby={id}
-      onKeyDown={(e) => {
-        if (e.key !== 'Escape') return;
-        e.preventDefault();
-        props.onCancel();
-      }}
-    >
-      <span id={id}>{props.question}</span>
-      <button type="button" class="danger" disabled={props.busy} onClick={props.onYes}>
-        {props.yes}
-      </button>
-      <button type="button" ref={cancel} onClick={props.onCancel}>
-        Cancel
-      </button>
-    </div>
-  );
-}
 
 /** A result line: a status, or an alert for failures; focusable so it can take the focus. */
 function Message({

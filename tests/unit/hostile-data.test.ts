@@ -18,8 +18,6 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { storage } from 'wxt/utils/storage';
-import { SyncService, type SyncItems } from '../../lib/background/sync-service';
 import { HybridClock } from '../../lib/hlc';
 import {
   ENTITY_FIELDS,
@@ -35,7 +33,6 @@ import type { Result } from '../../lib/result';
 import type { KnowledgeStore } from '../../lib/store/store';
 import { create, type SyncRecord } from '../../lib/sync/merge';
 import { keyOf, plainCodec, syncOnce, type SyncState } from '../../lib/sync/protocol';
-import { DEFAULT_SYNC_SETTINGS, type SyncStatus } from '../../lib/sync/settings';
 import { storeApi } from '../fixtures/api';
 import {
   BIDI_CONTROL,
@@ -49,6 +46,7 @@ import {
   type Hostile,
 } from '../fixtures/hostile';
 import { MemoryRemote } from '../fixtures/memory-remote';
+import { syncingService } from '../fixtures/sync-device';
 import { dump, freshStore } from '../fixtures/store';
 import { hasVisibleText, isolate, preview } from '../../lib/text';
 
@@ -611,26 +609,10 @@ describe('hostile strings through csv.import', () => {
 
 // ---- the manager's forms, and sync ----------------------------------------------------------------
 
-let deviceCount = 0;
-/** A device: its own store and a sync service over the shared in-memory remote, with its own settings. */
+/** A device: its own store and a sync service over the shared in-memory remote. */
 async function device(remote: MemoryRemote) {
   const { store } = await freshStore();
-  const tag = `hostile-${deviceCount++}`;
-  const items: SyncItems = {
-    settings: storage.defineItem(`local:syncSettings-${tag}`, { fallback: DEFAULT_SYNC_SETTINGS }),
-    status: storage.defineItem<SyncStatus>(`local:syncStatus-${tag}`, {
-      fallback: { state: 'off', at: null, message: '' },
-    }),
-    state: storage.defineItem<SyncState | null>(`local:syncState-${tag}`, { fallback: null }),
-  };
-  const service = new SyncService(
-    store,
-    () => {},
-    () => remote,
-    items,
-  );
-  await service.configure({ backend: 'browser', deviceName: tag });
-  return { store, service };
+  return { store, ...(await syncingService(store, remote, 'hostile')) };
 }
 
 const pick = <T extends object>(record: T, names: readonly (keyof T)[]) =>
@@ -735,7 +717,7 @@ describe('hostile strings through the forms and sync', () => {
   it('takes nothing from a peer that no form would take, and no prototype key pollutes anything', async () => {
     const remote = new MemoryRemote();
     const b = await device(remote);
-    const settings = await storage.getItem<{ storeId: string }>(`local:syncSettings-hostile-${deviceCount - 1}`);
+    const settings = await b.items.settings.getValue();
     /** A peer with its own code: it writes sync records directly. */
     const peer = async (deviceId: string, records: { id: string; fields: Record<string, unknown> }[]) => {
       const clock = new HybridClock(deviceId, undefined, () => Date.now());
@@ -748,7 +730,7 @@ describe('hostile strings through the forms and sync', () => {
       const result = await syncOnce({
         remote,
         codec: plainCodec,
-        storeId: settings!.storeId,
+        storeId: settings.storeId!,
         deviceId,
         deviceName: deviceId,
         local: { load: async () => new Map(view), revision: async () => 0, save: async () => true },

@@ -4,11 +4,9 @@
  * edits (so the restore syncs, and can itself be undone).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { storage } from 'wxt/utils/storage';
 import { DictionaryService } from '../../lib/background/dictionary';
 import { createHandlers, dispatch } from '../../lib/background/router';
 import { SeenPages } from '../../lib/background/seen';
-import { SyncService, type SyncItems } from '../../lib/background/sync-service';
 import { call } from '../../lib/client';
 import type { CallMessage } from '../../lib/messages';
 import { AppFailure } from '../../lib/result';
@@ -23,9 +21,8 @@ import {
 } from '../../lib/store/snapshots';
 import type { KnowledgeStore } from '../../lib/store/store';
 import { gunzip } from '../../lib/sync/bytes';
-import type { SyncState } from '../../lib/sync/protocol';
-import { DEFAULT_SYNC_SETTINGS, type SyncStatus } from '../../lib/sync/settings';
 import { MemoryRemote } from '../fixtures/memory-remote';
+import { syncingService } from '../fixtures/sync-device';
 import { samplePack } from '../fixtures/packs';
 import { freshStore } from '../fixtures/store';
 
@@ -268,26 +265,10 @@ describe('restoring a snapshot', () => {
   });
 });
 
-let deviceCount = 0;
 /** A device: its own store and a sync service over the shared in-memory remote. */
 async function device(remote: MemoryRemote) {
   const { store } = await freshStore();
-  const tag = `snapshots-${deviceCount++}`;
-  const items: SyncItems = {
-    settings: storage.defineItem(`local:syncSettings-${tag}`, { fallback: DEFAULT_SYNC_SETTINGS }),
-    status: storage.defineItem<SyncStatus>(`local:syncStatus-${tag}`, {
-      fallback: { state: 'off', at: null, message: '' },
-    }),
-    state: storage.defineItem<SyncState | null>(`local:syncState-${tag}`, { fallback: null }),
-  };
-  const service = new SyncService(
-    store,
-    () => {},
-    () => remote,
-    items,
-  );
-  await service.configure({ backend: 'browser', deviceName: tag });
-  return { store, service };
+  return { store, service: (await syncingService(store, remote, 'snapshots')).service };
 }
 
 describe('risky operations through the contract', () => {

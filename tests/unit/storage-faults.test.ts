@@ -6,11 +6,9 @@
  * not match the model. Each gives the user a plain message and leaves the data as it was.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { storage } from 'wxt/utils/storage';
 import { DictionaryService } from '../../lib/background/dictionary';
 import { createHandlers, dispatch } from '../../lib/background/router';
 import { SeenPages } from '../../lib/background/seen';
-import { SyncService, type SyncItems } from '../../lib/background/sync-service';
 import { call } from '../../lib/client';
 import type { CallMessage } from '../../lib/messages';
 import type { PackDocument } from '../../lib/pack/schema';
@@ -18,10 +16,9 @@ import { AppFailure } from '../../lib/result';
 import { BLOCKED_MESSAGE, DB_VERSION } from '../../lib/store/db';
 import { importPack } from '../../lib/store/packs';
 import { KnowledgeStore } from '../../lib/store/store';
-import type { SyncState } from '../../lib/sync/protocol';
-import { DEFAULT_SYNC_SETTINGS, type SyncStatus } from '../../lib/sync/settings';
 import * as v3 from '../fixtures/db/v3';
 import { MemoryRemote } from '../fixtures/memory-remote';
+import { syncingService } from '../fixtures/sync-device';
 import { samplePack } from '../fixtures/packs';
 import { freshStore } from '../fixtures/store';
 
@@ -356,25 +353,8 @@ describe('records that do not match the model', () => {
     },
   } satisfies Record<string, (ctx: Awaited<ReturnType<typeof damagedStore>>) => Promise<unknown>>;
 
-  let deviceCount = 0;
-  async function syncing(store: KnowledgeStore, remote: MemoryRemote) {
-    const tag = `damaged-${deviceCount++}`;
-    const items: SyncItems = {
-      settings: storage.defineItem(`local:syncSettings-${tag}`, { fallback: DEFAULT_SYNC_SETTINGS }),
-      status: storage.defineItem<SyncStatus>(`local:syncStatus-${tag}`, {
-        fallback: { state: 'off', at: null, message: '' },
-      }),
-      state: storage.defineItem<SyncState | null>(`local:syncState-${tag}`, { fallback: null }),
-    };
-    const service = new SyncService(
-      store,
-      () => {},
-      () => remote,
-      items,
-    );
-    await service.configure({ backend: 'browser', deviceName: tag });
-    return service;
-  }
+  const syncing = async (store: KnowledgeStore, remote: MemoryRemote) =>
+    (await syncingService(store, remote, 'damaged')).service;
 
   const expected: Record<keyof typeof paths, unknown> = {
     'the entity list': ['Albu Kamal', 'Camp Taji', 'Hashed al-Shaabi'],
