@@ -13,6 +13,11 @@ export interface SnapshotsViewProps {
   reloadKey: string;
   /** The browser's storage manager, or null where the browser has none (handed in: tests pass a fake). */
   storage: StorageAccess | null;
+  /**
+   * The browser never evicts this extension's data, persistent or not: Chrome exempts extensions with
+   * the `unlimitedStorage` permission from eviction (and reports `persisted()` false all the same).
+   */
+  evictionExempt?: boolean;
   /** Called after a restore changed the store. */
   onRestored: () => void;
 }
@@ -52,7 +57,13 @@ type Note = { text: string; error: boolean } | null;
  * asking it to), damaged records that were set aside, and the rolling local snapshots of the whole
  * store, each restorable (a restore is itself undoable: the state before it is snapshotted first).
  */
-export default function SnapshotsView({ api, reloadKey, storage, onRestored }: SnapshotsViewProps) {
+export default function SnapshotsView({
+  api,
+  reloadKey,
+  storage,
+  evictionExempt = false,
+  onRestored,
+}: SnapshotsViewProps) {
   const [list, setList] = useState<SnapshotInfo[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [damaged, setDamaged] = useState(0);
@@ -130,7 +141,7 @@ export default function SnapshotsView({ api, reloadKey, storage, onRestored }: S
   return (
     <section class="sync-section snapshots" aria-labelledby="snapshots-title">
       <h3 id="snapshots-title">Local snapshots</h3>
-      <Persistence storage={storage} reloadKey={`${reloadKey}:${tick}`} />
+      <Persistence storage={storage} reloadKey={`${reloadKey}:${tick}`} exempt={evictionExempt} />
       {damaged > 0 && (
         <p role="alert" class="error">
           {plural(damaged, 'damaged record')} {damaged === 1 ? 'was' : 'were'} found in the store and set aside, so that
@@ -214,7 +225,15 @@ type Persisted =
   { state: 'loading' } | { state: 'unknown' } | { state: 'known'; persisted: boolean; usage: number | null };
 
 /** Whether the browser keeps the data when space runs low, in plain words, with a way to ask it to. */
-function Persistence({ storage, reloadKey }: { storage: StorageAccess | null; reloadKey: string }) {
+function Persistence({
+  storage,
+  reloadKey,
+  exempt,
+}: {
+  storage: StorageAccess | null;
+  reloadKey: string;
+  exempt: boolean;
+}) {
   const [known, setKnown] = useState<Persisted>({ state: storage ? 'loading' : 'unknown' });
   const [asking, setAsking] = useState(false);
   const [refused, setRefused] = useState(false);
@@ -244,6 +263,13 @@ function Persistence({ storage, reloadKey }: { storage: StorageAccess | null; re
   if (!storage || known.state === 'unknown')
     return <p class="muted persistence">This browser does not say whether it keeps Backstory’s data.</p>;
   const used = known.usage !== null ? ` It takes ${size(known.usage)} on this device.` : '';
+  if (!known.persisted && exempt)
+    return (
+      <p class="persistence">
+        <strong>Storage: kept.</strong> This browser never clears the data of an extension allowed unlimited storage, as
+        Backstory is, even when disk space runs low.{used}
+      </p>
+    );
   if (known.persisted)
     return (
       <p class="persistence">

@@ -193,7 +193,13 @@ export default function SyncPanel({
       <ConflictsView api={api} reloadKey={reloadKey} onResolved={() => setTick((t) => t + 1)} />
       <RecentSyncs api={api} reloadKey={reloadKey} now={now} onRestored={() => setTick((t) => t + 1)} />
       <Backup api={api} onImported={() => setTick((t) => t + 1)} />
-      <SnapshotsView api={api} reloadKey={reloadKey} storage={storage} onRestored={() => setTick((t) => t + 1)} />
+      <SnapshotsView
+        api={api}
+        reloadKey={reloadKey}
+        storage={storage}
+        evictionExempt={import.meta.env.CHROME}
+        onRestored={() => setTick((t) => t + 1)}
+      />
     </section>
   );
 }

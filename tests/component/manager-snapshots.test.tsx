@@ -27,7 +27,9 @@ const faking = (api: Api, fakes: Partial<Record<CallName, () => Result<unknown>>
     return fake ? Promise.resolve(fake()) : api(name, input);
   }) as Api;
 
-async function setup(options: { storage?: StorageAccess | null; wrap?: (api: Api) => Api } = {}) {
+async function setup(
+  options: { storage?: StorageAccess | null; wrap?: (api: Api) => Api; evictionExempt?: boolean } = {},
+) {
   const { store, api: real } = await storeApi();
   const api = options.wrap ? options.wrap(real) : real;
   const onRestored = vi.fn();
@@ -36,6 +38,7 @@ async function setup(options: { storage?: StorageAccess | null; wrap?: (api: Api
       api={api}
       reloadKey={reloadKey}
       storage={options.storage === undefined ? fakeStorage() : options.storage}
+      evictionExempt={options.evictionExempt}
       onRestored={onRestored}
     />
   );
@@ -124,6 +127,15 @@ describe('local snapshots in the manager', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Ask the browser to keep it' }));
     expect(await within(section()).findByText(/^Storage: persistent\./)).toBeTruthy();
     expect(storage.persist).toHaveBeenCalledTimes(1);
+  });
+
+  it('says the data is kept where the browser never evicts it (Chrome, unlimitedStorage), and offers no request', async () => {
+    await setup({ storage: fakeStorage({ persisted: false }), evictionExempt: true });
+    const line = await within(section()).findByText(/^Storage: kept\./);
+    expect(line.parentElement!.textContent).toBe(
+      'Storage: kept. This browser never clears the data of an extension allowed unlimited storage, as Backstory is, even when disk space runs low. It takes 2.4 MB on this device.',
+    );
+    expect(screen.queryByRole('button', { name: 'Ask the browser to keep it' })).toBeNull();
   });
 
   it('says when the browser refuses, and what to do instead', async () => {
