@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global chrome, CSS, performance -- only inside page.evaluate() callbacks, which run in the browser */
+/* global chrome, CSS, performance, window, document -- only inside page.evaluate() callbacks, which run in the browser */
 /* global URLSearchParams -- Node's */
 /**
  * `npm start`: the main job on the bundled default. Builds the Chrome extension, serves the demo
@@ -214,6 +214,32 @@ try {
         width: 1200,
         height: 1100,
         ready: (page) => page.getByRole('button', { name: 'Connect and sync' }).waitFor({ timeout: 20_000 }),
+      });
+    // The local snapshots below the sync settings, with one snapshot taken for the pictures. Headless
+    // Chromium paints a zoomed page scrolled this far down blank, so the 200 % picture is taken as its
+    // layout is: 600 CSS pixels wide (a 1200-pixel window at 200 %).
+    for (const [name, scheme, width] of [
+      ['manager-snapshots', 'light', 1200],
+      ['manager-snapshots-dark', 'dark', 1200],
+      ['manager-snapshots-narrow', 'light', 600],
+    ])
+      await extensionShot(name, 'options.html#sync', {
+        scheme,
+        zoom: 1,
+        width,
+        height: 860,
+        ready: async (page) => {
+          const take = page.getByRole('button', { name: 'Take a snapshot now' });
+          await take.waitFor({ timeout: 20_000 });
+          if (name === 'manager-snapshots') await take.click();
+          const list = page.getByRole('list', { name: 'Local snapshots' });
+          await list.waitFor({ timeout: 20_000 });
+          await page.waitForTimeout(300); // the layout at the new zoom, before scrolling
+          await page.evaluate(() => {
+            document.querySelector('.snapshots')?.scrollIntoView({ block: 'start' });
+            window.scrollBy(0, -60);
+          });
+        },
       });
     await extensionShot('manager-packs', 'options.html#packs', {
       scheme: 'light',
