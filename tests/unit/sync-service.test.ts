@@ -128,7 +128,11 @@ describe.each([
     if (!server) return ctx.skip();
     const a = await device('a');
     const remote = webdavRemote({ url: server.url, username: USER, password: PASSWORD });
-    const before = await remote.list('');
+    // Apache marks an ETag weak (W/) while the file's mtime is within the current second, strong a
+    // moment later: the same version either way, so the comparison ignores the weak marker.
+    const listing = async () =>
+      (await remote.list('')).map((e) => ({ ...e, etag: e.etag?.replace(/^W\//, '') ?? e.etag }));
+    const before = await listing();
     const found = await a.service.testConnection({
       backend: 'webdav',
       url: server.url,
@@ -136,7 +140,7 @@ describe.each([
       password: PASSWORD,
     });
     expect(found).toMatch(/^Connected to 127\.0\.0\.1:\d+\. /);
-    expect(await remote.list('')).toEqual(before);
+    expect(await listing()).toEqual(before);
     await expect(
       a.service.testConnection({ backend: 'webdav', url: server.url, username: USER, password: 'wrong' }),
     ).rejects.toThrow(/refused the user name or app password/);
