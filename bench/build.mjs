@@ -4,11 +4,17 @@
  * - echo-ext/: a two-file extension whose background answers `match` and `dict` messages (transport);
  * - wxt/chrome-mv3/: the real extension, built by WXT into its own directory (never .output/).
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const FIXTURES = resolve(ROOT, '../shared/fixtures');
+/** The shared fixtures, found as tests/fixtures/shared.ts finds them (so a clone anywhere works). */
+const FIXTURE_CANDIDATES = [
+  process.env.BACKSTORY_FIXTURES,
+  resolve(ROOT, '../shared/fixtures'),
+  '/work/shared/fixtures',
+].filter(Boolean);
+export const FIXTURES = FIXTURE_CANDIDATES.find((p) => existsSync(p)) ?? FIXTURE_CANDIDATES[0];
 export const GAZETTEER = join(FIXTURES, 'geonames-cities15000.tsv');
 export const OUT = join(ROOT, '.tmp/bench');
 export const WWW = join(OUT, 'www');

@@ -75,6 +75,9 @@ export const MAX_BATCH_TEXTS = 5_000;
  * T: a page that keeps changing a large part of itself gets at most a quarter of its main thread taken.
  */
 export const RESCAN_COST_FACTOR = 3;
+/** A match the background did not answer is tried again this many times, after 0.5, 1, 2, 4 and 8 s. */
+export const MAX_MATCH_RETRIES = 5;
+const MATCH_RETRY_MS = 500;
 
 const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -95,6 +98,8 @@ export class PageScanner {
   private pending = 0;
   /** Clock time before which no rescan starts (see RESCAN_COST_FACTOR). */
   private notBefore = 0;
+  /** Failed matches in a row (see `retryLater`). */
+  private matchRetries = 0;
   /** Tree walks so far (see Marks.add). */
   private walks = 0;
   private scanning: Promise<void> = Promise.resolve();
@@ -208,6 +213,18 @@ export class PageScanner {
     this.armFlush();
   }
 
+  /**
+   * The background did not answer a match (it was starting or restarting, e.g. just after an update):
+   * the blocks are matched again with the next rescan, a few times, waiting longer each time.
+   */
+  private retryLater(blocks: TextBlock[]): void {
+    this.stats.errors++;
+    if (this.matchRetries >= MAX_MATCH_RETRIES) return;
+    this.matchRetries++;
+    for (const b of blocks) this.dirty.add(b.container);
+    this.notBefore = Math.max(this.notBefore, this.clock.now() + MATCH_RETRY_MS * 2 ** (this.matchRetries - 1));
+  }
+
   /** Schedules the next rescan of what changed, unless one is scheduled or a scan is under way. */
   private armFlush(): void {
     if (!this.running || !this.dirty.size || this.flushTimer !== null || this.pending > 0) return;
@@ -265,7 +282,9 @@ export class PageScanner {
       const texts = blocks.map((b) => (b.text.length > MAX_BLOCK_CHARS ? b.text.slice(0, MAX_BLOCK_CHARS) : b.text));
       for (const t of texts) this.stats.matchedChars += t.length;
       const reply = await pause(() => this.options.match(texts));
-      if (!reply || generation !== this.generation) return;
+      if (generation !== this.generation) return;
+      if (!reply) return this.retryLater(blocks);
+      this.matchRetries = 0;
       for (let i = 0; i < blocks.length; i++) {
         const flat = reply.mentions[i];
         const block = blocks[i]!;
@@ -312,7 +331,8 @@ export class PageScanner {
     // Highlights the page took out of CSS.highlights since the last scan come back with this one.
     marks.restore();
     busy += this.clock.now() - sliceStart;
-    this.notBefore = this.clock.now() + RESCAN_COST_FACTOR * busy;
+    // (A retry scheduled during this scan may ask for a longer wait: the later time wins.)
+    this.notBefore = Math.max(this.notBefore, this.clock.now() + RESCAN_COST_FACTOR * busy);
   }
 }
 

@@ -184,10 +184,15 @@ function defineSuite(gate, makeDriver) {
           const tab = await openServedPage(driver, ORIGIN, PAGES, '/article.html');
           let world = null;
           try {
+            // Marked, and settled: the same answer twice, half a second apart (the first batches may be in).
+            const mentions = () => askTab(driver, tab, { backstoryTab: 1, call: 'tab.mentions' });
             const marked = await waitFor(
               async () => {
-                const answer = await askTab(driver, tab, { backstoryTab: 1, call: 'tab.mentions' });
-                return answer?.active && answer.entities.length >= 5 && answer;
+                const answer = await mentions();
+                if (!(answer?.active && answer.entities.length >= 5)) return false;
+                await sleep(500);
+                const again = await mentions();
+                return JSON.stringify(again?.entities) === JSON.stringify(answer.entities) && again;
               },
               { timeout: TIMEOUT, what: 'the seed article to be marked' },
             );
@@ -259,7 +264,9 @@ function defineSuite(gate, makeDriver) {
                 },
                 { timeout: TIMEOUT, what: 'the page to be marked again after its reload' },
               ).catch((e) => {
-                throw new Error(`${e.message}; last: ${JSON.stringify(last?.entities ? counts(last) : last)}`);
+                const now = last?.entities ? counts(last) : [];
+                const missing = counts(marked).filter((c) => !now.includes(c));
+                throw new Error(`${e.message}; missing: ${JSON.stringify(missing)}; last: ${JSON.stringify(now)}`);
               });
               assert.deepEqual(counts(again), counts(marked), 'mentions after the reload');
               const marksAfter = await tab.evaluate(readMarks);

@@ -11,6 +11,7 @@ import { MAX_MARKS, Marks, type HighlightApi, type MarkedEntity } from '../../li
 import {
   MAX_BATCH_TEXTS,
   MAX_BLOCK_CHARS,
+  MAX_MATCH_RETRIES,
   PageScanner,
   RESCAN_COST_FACTOR,
   type MatchReply,
@@ -359,6 +360,45 @@ describe('shadow roots and the extension’s own UI', () => {
 });
 
 describe('failures', () => {
+  it('matches again, later, blocks the background did not answer (it was starting up), a bounded number of times', async () => {
+    vi.useFakeTimers();
+    try {
+      document.body.innerHTML = '<p>Rockets hit Taji.</p>';
+      const api = fakeHighlights();
+      const { match } = matcher();
+      let refusals = 2;
+      let calls = 0;
+      scanner = new PageScanner(document, {
+        marks: new Marks(document, api),
+        match: (texts) => (calls++, refusals-- > 0 ? Promise.resolve(null) : match(texts)),
+        settleMs: 10,
+        clock: {
+          now: () => Date.now(),
+          setTimeout: (f, ms) => setTimeout(f, ms),
+          clearTimeout: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
+        },
+      });
+      await scanner.start();
+      expect(api.registry.size).toBe(0);
+      await vi.advanceTimersByTimeAsync(600); // the first retry, after 0.5 s: refused again
+      expect(calls).toBe(2);
+      expect(api.registry.size).toBe(0);
+      await vi.advanceTimersByTimeAsync(1_100); // the second, after 1 s more: answered
+      expect(calls).toBe(3);
+      expect([...api.registry.values()].reduce((n, set) => n + set.size, 0)).toBe(1);
+      expect(scanner.stats.errors).toBe(2);
+
+      // A background that never answers is asked MAX_MATCH_RETRIES more times, then left alone.
+      document.body.innerHTML = '<p>Baghdad</p>';
+      refusals = Infinity;
+      calls = 0;
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(calls).toBe(1 + MAX_MATCH_RETRIES);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('counts a failed scan and logs nothing to the page’s console', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
