@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Message } from '../ui/Message';
 import type { RecordType } from '../../lib/model';
 import { isolate } from '../../lib/text';
 import type { AppError } from '../../lib/result';
@@ -134,17 +135,7 @@ export default function ConflictsView({ api, reloadKey, onResolved }: ConflictsV
   return (
     <section class="sync-section" aria-labelledby="sync-conflicts-title">
       <h3 id="sync-conflicts-title">Conflicts</h3>
-      {message && (
-        <p
-          ref={messageBox}
-          tabIndex={-1}
-          role={message.error ? 'alert' : 'status'}
-          class={message.error ? 'error' : 'ok'}
-          dir="auto"
-        >
-          {message.text}
-        </p>
-      )}
+      <Message message={message} box={messageBox} />
       {loaded.state === 'loading' && (
         <p role="status" class="muted">
           Loading conflicts…

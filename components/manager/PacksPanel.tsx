@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Message } from '../ui/Message';
 import type { PackRecord } from '../../lib/model';
 import type { RemoveNotes } from '../../lib/store/packs';
 import type { StoreStats } from '../../lib/store/store';
@@ -134,17 +135,7 @@ export default function PacksPanel({
           Export everything
         </button>
       </div>
-      {message && (
-        <p
-          ref={messageBox}
-          tabIndex={-1}
-          role={message.error ? 'alert' : 'status'}
-          class={message.error ? 'error' : 'ok'}
-          dir="auto"
-        >
-          {message.text}
-        </p>
-      )}
+      <Message message={message} box={messageBox} />
       {loaded.state === 'loading' && (
         <p role="status" class="muted">
           Loading packs…

@@ -1,8 +1,8 @@
-import type { Ref } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { statusLine, type SyncSettings, type SyncStatus } from '../../lib/sync/settings';
 import { Field } from '../ui/Field';
 import { InlineConfirm } from '../ui/InlineConfirm';
+import { Message } from '../ui/Message';
 import { downloadText } from './EntityList';
 import { fieldErrors, plural, type Api } from '../ui/api';
 import ConflictsView from './ConflictsView';
@@ -76,28 +76,6 @@ function originOf(url: string): string | null {
 }
 
 const readError = (e: unknown) => `The sync settings could not be read: ${e instanceof Error ? e.message : String(e)}`;
-
-/** A result line: a status, or an alert for failures; focusable so it can take the focus. */
-function Message({
-  message,
-  box,
-}: {
-  message: { text: string; error: boolean } | null;
-  box?: Ref<HTMLParagraphElement>;
-}) {
-  if (!message) return null;
-  return (
-    <p
-      ref={box}
-      tabIndex={-1}
-      role={message.error ? 'alert' : 'status'}
-      class={message.error ? 'error' : 'ok'}
-      dir="auto"
-    >
-      {message.text}
-    </p>
-  );
-}
 
 /**
  * The manager's sync panel: the status (with the choice a paused sync waits for), the connection
